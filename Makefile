@@ -1,0 +1,28 @@
+# One venv in .venv, built on first use; every target depends on it.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/inmail demo
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+test-sqlite: $(STAMP)
+	INMAIL_TEST_BACKENDS=sqlite $(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+clean:
+	rm -rf $(VENV) *.egg-info src/*.egg-info .pytest_cache

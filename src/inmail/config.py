@@ -1,0 +1,63 @@
+"""Settings from flags, the environment and the plans file. Flags win over
+the environment; everything has a default that runs with no set-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from inmail.clock import Clock, ManualClock, SystemClock
+from inmail.domain.errors import ValidationFailed
+from inmail.domain.plans import load_plans
+from inmail.service.context import Context
+from inmail.store.database import Database
+from inmail.store.migrate import upgrade
+
+DEFAULT_DATABASE_URL = "sqlite:///inmail.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_token: str | None = None
+    clock: str = "system"
+    start: datetime | None = None
+    plans_file: str | None = None
+
+    @classmethod
+    def from_env(cls, **flags: object) -> Settings:
+        """The environment, overridden by every flag that was given (not None)."""
+        env = {
+            "database_url": os.environ.get("INMAIL_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            "admin_token": os.environ.get("INMAIL_ADMIN_TOKEN") or None,
+            "clock": os.environ.get("INMAIL_CLOCK") or "system",
+            "plans_file": os.environ.get("INMAIL_CONFIG") or None,
+        }
+        env.update({key: value for key, value in flags.items() if value is not None})
+        settings = cls(**env)  # type: ignore[arg-type]
+        if settings.clock not in ("system", "manual"):
+            raise ValidationFailed("clock must be 'system' or 'manual'")
+        return settings
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time; one without a zone is taken as UTC."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def make_clock(settings: Settings) -> Clock:
+    return ManualClock(settings.start) if settings.clock == "manual" else SystemClock()
+
+
+def open_context(settings: Settings, *, migrate: bool = True) -> Context:
+    """Load the plans, open the database (creating or upgrading its schema) and
+    check that every plan in use is still defined."""
+    plans = load_plans(settings.plans_file)
+    database = Database(settings.database_url)
+    if migrate:
+        upgrade(database)
+    ctx = Context(database=database, clock=make_clock(settings), plans=plans)
+    ctx.check_plans()
+    return ctx

@@ -1,0 +1,122 @@
+"""The due-event step the worker and the manual clock run: ``run_due``.
+
+Accounts with due events are settled in bounded batches (claimed with
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of workers share the
+work); reminders, which only the worker sends, go in batches of their own.
+Every step is idempotent: running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, union, update
+
+from inmail.clock import ManualClock
+from inmail.domain.errors import ClockNotManual, ValidationFailed
+from inmail.domain.messages import Status
+from inmail.service.accounts import settle
+from inmail.service.context import Context
+from inmail.store.notify import notify
+from inmail.store.tables import members, messages, subscriptions
+
+BATCH = 200
+# A bound on one run: 100,000 batches is 20 million accounts or reminders.
+MAX_BATCHES = 100_000
+
+
+@dataclass
+class DueResult:
+    accounts: int = 0
+    reminders: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.accounts + self.reminders
+
+
+def run_due(ctx: Context, *, batch: int = BATCH, stop: object = None) -> DueResult:
+    """Process everything due at the clock's current time; return how much.
+
+    ``stop`` (anything with ``is_set()``) ends the run between batches."""
+    result = DueResult()
+    for _ in range(MAX_BATCHES):
+        if stop is not None and stop.is_set():  # type: ignore[attr-defined]
+            break
+        accounts = _settle_batch(ctx, batch)
+        reminders = _remind_batch(ctx, batch)
+        result.accounts += accounts
+        result.reminders += reminders
+        if accounts < batch and reminders < batch:
+            break
+    return result
+
+
+def _settle_batch(ctx: Context, batch: int) -> int:
+    with ctx.unit_of_work() as work:
+        due = union(
+            select(subscriptions.c.member_id.label("id")).where(
+                subscriptions.c.next_renewal_at <= work.now
+            ),
+            select(subscriptions.c.member_id).where(subscriptions.c.warning_due_at <= work.now),
+            select(messages.c.sender_id).where(
+                messages.c.status == Status.AWAITING, messages.c.refund_deadline <= work.now
+            ),
+        ).subquery()
+        claimed = (
+            work.conn.execute(
+                select(members.c.id)
+                .where(members.c.id.in_(select(due.c.id)))
+                .order_by(members.c.id)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+            .scalars()
+            .all()
+        )
+        for member_id in claimed:
+            settle(work, member_id)
+        return len(claimed)
+
+
+def _remind_batch(ctx: Context, batch: int) -> int:
+    """Send the reminders that are due. Kept apart from settling so a
+    reminder's row locks are never held while waiting on an account."""
+    with ctx.unit_of_work() as work:
+        rows = work.conn.execute(
+            select(messages.c.id, messages.c.recipient_id, messages.c.reminder_due_at)
+            .where(messages.c.reminder_due_at <= work.now)
+            .order_by(messages.c.reminder_due_at, messages.c.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for message_id, recipient_id, due_at in rows:
+            sent = work.conn.execute(
+                update(messages)
+                .where(messages.c.id == message_id, messages.c.reminder_due_at.is_not(None))
+                .values(reminder_due_at=None)
+            ).rowcount
+            if sent == 1:
+                notify(work.conn, recipient_id, "inmail_reminder", due_at, message_id=message_id)
+        return len(rows)
+
+
+def clock_now(ctx: Context) -> datetime:
+    with ctx.unit_of_work(write=isinstance(ctx.clock, ManualClock)) as work:
+        return work.now
+
+
+def move_clock(ctx: Context, to: datetime, *, process: bool = True) -> datetime:
+    """Move the manual clock forward to ``to`` and (unless told not to, as the
+    lag tests do) process everything due up to it before returning."""
+    clock = ctx.clock
+    if not isinstance(clock, ManualClock):
+        raise ClockNotManual()
+    with ctx.unit_of_work() as work:
+        if to < work.now:
+            raise ValidationFailed("time never goes back")
+        clock.set(work.conn, to)
+    if process:
+        run_due(ctx)
+    return to

@@ -1,0 +1,178 @@
+"""The schema. Every hot row is keyed by a member id; due events are indexed
+timestamp columns rather than a separate queue."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from inmail.store.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BigInteger ids on PostgreSQL, INTEGER PRIMARY KEY (the rowid) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("inmail_opt_out", Boolean, nullable=False, default=False),
+    Column("open_profile", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # The balance is a cache of the ledger's sum, written in the same
+    # transaction as each entry; the audit checks they agree.
+    Column("balance", Integer, nullable=False, default=0),
+    CheckConstraint("balance >= 0", name="balance_not_negative"),
+)
+
+connections = Table(
+    "connections",
+    metadata,
+    # Stored in both directions so "is b a connection of a" is one key lookup.
+    Column("member_id", String(64), ForeignKey("members.id"), primary_key=True),
+    Column("other_id", String(64), ForeignKey("members.id"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("member_id", String(64), ForeignKey("members.id"), primary_key=True),
+    Column("plan", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("renewals_done", Integer, nullable=False, default=0),
+    # Due events: the next renewal (or, while cancelling, the end) and the
+    # cap-forfeit warning. NULL once nothing more is due.
+    Column("next_renewal_at", UTCDateTime, nullable=True, index=True),
+    Column("warning_due_at", UTCDateTime, nullable=True, index=True),
+    Column("ends_at", UTCDateTime, nullable=True),
+    CheckConstraint("status IN ('active', 'cancelling', 'cancelled')", name="status_known"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sender_id", String(64), ForeignKey("members.id"), nullable=False),
+    Column("recipient_id", String(64), ForeignKey("members.id"), nullable=False),
+    Column("subject", String(200), nullable=True),
+    Column("body", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("charge", String(16), nullable=False),
+    Column("quick_reply", String(16), nullable=True),
+    Column("in_reply_to", Id, ForeignKey("messages.id"), nullable=True),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("credit_charged", Boolean, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("refund_deadline", UTCDateTime, nullable=True),
+    Column("reminder_at", UTCDateTime, nullable=True),
+    # The reminder is due while this is set; cleared once sent or once the
+    # recipient has responded.
+    Column("reminder_due_at", UTCDateTime, nullable=True, index=True),
+    Column("responded_at", UTCDateTime, nullable=True),
+    Column("refunded", Boolean, nullable=False, default=False),
+    Column("hidden_for_sender", Boolean, nullable=False, default=False),
+    Column("hidden_for_recipient", Boolean, nullable=False, default=False),
+    # inbox, sent, one conversation's direction, a sender's open InMails,
+    # and the worker's scan for expiries
+    Index("ix_messages_recipient_id_id", "recipient_id", "id"),
+    Index("ix_messages_sender_id_id", "sender_id", "id"),
+    Index("ix_messages_pair", "sender_id", "recipient_id", "id"),
+    Index("ix_messages_sender_status", "sender_id", "status", "refund_deadline"),
+    Index("ix_messages_status_deadline", "status", "refund_deadline"),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", String(64), ForeignKey("members.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("balance_after", Integer, nullable=False),
+    Column("message_id", Id, ForeignKey("messages.id"), nullable=True),
+    Column("note", String(500), nullable=True),
+    Index("ix_ledger_entries_member_id_id", "member_id", "id"),
+    CheckConstraint(
+        "kind IN ('grant', 'forfeit', 'spend', 'refund', 'adjustment')", name="kind_known"
+    ),
+    CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("member_id", String(64), ForeignKey("members.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("message_id", Id, ForeignKey("messages.id"), nullable=True),
+    Column("data", JSON, nullable=False, default=dict),
+    Index("ix_notifications_member_id_at_id", "member_id", "at", "id"),
+)
+
+clock = Table(
+    "clock",
+    metadata,
+    # One row: the manual clock's time, shared by every process.
+    Column("id", Integer, primary_key=True),
+    Column("now", UTCDateTime, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    # Only the SHA-256 of a token is kept.
+    Column("token_hash", String(64), primary_key=True),
+    Column("member_id", String(64), ForeignKey("members.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+__all__ = [
+    "clock",
+    "connections",
+    "idempotency_keys",
+    "ledger_entries",
+    "members",
+    "messages",
+    "metadata",
+    "notifications",
+    "subscriptions",
+    "tokens",
+]
