@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import secrets
+import signal
+import threading
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from inmail.config import Settings, open_context
+from inmail.config import Settings, admin_token_problem, open_context, parse_time
 from inmail.domain.errors import InmailError
 from inmail.service.audit import audit as run_audit
 from inmail.store.database import Database
@@ -67,6 +72,122 @@ def audit(database_url: DatabaseUrl = None) -> None:
     console.print(table)
     if not report.ok:
         raise typer.Exit(1)
+
+
+ClockMode = Annotated[
+    str | None,
+    typer.Option(
+        "--clock",
+        help="system (wall time) or manual (moves only through the admin clock route). "
+        "Default: $INMAIL_CLOCK, else system.",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database_url: DatabaseUrl = None,
+    clock: ClockMode = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="With --clock manual: the clock's first time (ISO 8601) for a database "
+            "that has no clock yet. An existing database keeps its own time."
+        ),
+    ] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Fill an empty database with a small network and print sign-in links."
+        ),
+    ] = False,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Do not run the due-event worker in this process.")
+    ] = False,
+) -> None:
+    """Run the HTTP API and the web pages, with the due-event worker inside."""
+    import uvicorn
+
+    from inmail.api.app import create_app
+
+    try:
+        settings = Settings.from_env(
+            database_url=database_url,
+            clock=clock,
+            start=parse_time(start) if start else None,
+        )
+    except (InmailError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    problem = admin_token_problem(settings)
+    if problem and settings.clock == "system" and not demo:
+        raise fail(problem)
+    if problem:
+        # Demos and manual-clock runs get a fresh random admin token instead.
+        settings = dataclasses.replace(settings, admin_token=secrets.token_urlsafe(32))
+        console.print(f"admin token (this run only): [bold]{settings.admin_token}[/]")
+    try:
+        ctx = open_context(settings)
+    except InmailError as exc:
+        raise fail(exc.detail) from exc
+    base = f"http://{host}:{port}"
+    if demo:
+        _prepare_demo(ctx, base)
+    application = create_app(ctx, settings)
+    worker = None
+    if not no_worker:
+        from inmail.worker import start_worker_thread
+
+        worker = start_worker_thread(ctx, on_result=getattr(application.state, "on_due", None))
+    console.print(f"inmail is serving on [bold]{base}/[/]  (API docs: {base}/docs)")
+    try:
+        uvicorn.run(application, host=host, port=port, log_level="info")
+    finally:
+        if worker is not None:
+            thread, stop = worker
+            stop.set()
+            thread.join(timeout=30)
+        ctx.database.dispose()
+
+
+def _prepare_demo(ctx: object, base: str) -> None:
+    from inmail import demo
+    from inmail.service.context import Context
+    from inmail.service.due import clock_now
+
+    assert isinstance(ctx, Context)
+    if demo.is_empty(ctx):
+        with console.status("Filling the database with the demo network..."):
+            demo.seed(ctx, clock_now(ctx))
+        console.print("demo network created (8 members, four months of history)")
+    for member_id, token in demo.tokens_for_demo(ctx).items():
+        console.print(f"sign in as [bold]{member_id}[/]: {base}/login  token: {token}")
+
+
+@app.command()
+def worker(
+    database_url: DatabaseUrl = None,
+    clock: ClockMode = None,
+) -> None:
+    """Run the due-event worker alone (any number may share one PostgreSQL)."""
+    from inmail.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        ctx = open_context(Settings.from_env(database_url=database_url, clock=clock))
+    except InmailError as exc:
+        raise fail(exc.detail) from exc
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    console.print("worker started; SIGTERM or Ctrl-C stops it after the current batch")
+    try:
+        run_worker(ctx, stop)
+    finally:
+        ctx.database.dispose()
+    console.print("worker stopped")
 
 
 if __name__ == "__main__":

@@ -61,3 +61,16 @@ def open_context(settings: Settings, *, migrate: bool = True) -> Context:
     ctx = Context(database=database, clock=make_clock(settings), plans=plans)
     ctx.check_plans()
     return ctx
+
+
+ADMIN_TOKEN_MIN_LENGTH = 32
+
+
+def admin_token_problem(settings: Settings) -> str | None:
+    """Why this admin token may not guard a real (system-clock) deployment."""
+    token = settings.admin_token
+    if token is None:
+        return "set INMAIL_ADMIN_TOKEN: the admin token that the operator's platform uses"
+    if len(token) < ADMIN_TOKEN_MIN_LENGTH:
+        return f"INMAIL_ADMIN_TOKEN is too short: use at least {ADMIN_TOKEN_MIN_LENGTH} characters"
+    return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, union, update
+from sqlalchemy import func, select, union, update
 
 from inmail.clock import ManualClock
 from inmail.domain.errors import ClockNotManual, ValidationFailed
@@ -120,3 +120,20 @@ def move_clock(ctx: Context, to: datetime, *, process: bool = True) -> datetime:
     if process:
         run_due(ctx)
     return to
+
+
+def oldest_due(ctx: Context) -> datetime | None:
+    """The due time of the oldest event not yet processed (for the worker-lag
+    metric), or None when nothing is due."""
+    with ctx.unit_of_work(write=False) as work:
+        candidates = [
+            work.conn.execute(select(func.min(column)).where(column <= work.now, *extra)).scalar()
+            for column, extra in (
+                (subscriptions.c.next_renewal_at, ()),
+                (subscriptions.c.warning_due_at, ()),
+                (messages.c.reminder_due_at, ()),
+                (messages.c.refund_deadline, (messages.c.status == Status.AWAITING,)),
+            )
+        ]
+    due = [c for c in candidates if c is not None]
+    return min(due) if due else None

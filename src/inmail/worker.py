@@ -1,0 +1,67 @@
+"""The due-event loop: `inmail worker`, and a thread inside `inmail serve`.
+
+It only hastens what settle-before-act would do anyway (plus reminders), so a
+stopped worker never changes an answer. It stops between batches: a SIGTERM
+mid-batch lets the batch's transaction finish.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.exc import DBAPIError
+
+from inmail.service.context import Context
+from inmail.service.due import BATCH, DueResult, run_due
+
+log = logging.getLogger("inmail.worker")
+
+IDLE_S = 1.0
+# After a database error, wait this long before trying again (doubling to the max).
+BACKOFF_S, BACKOFF_MAX_S = 0.5, 30.0
+
+
+def run_worker(
+    ctx: Context,
+    stop: threading.Event,
+    *,
+    idle_s: float = IDLE_S,
+    batch: int = BATCH,
+    on_result: Callable[[DueResult], None] | None = None,
+) -> None:
+    """Process due events until ``stop`` is set."""
+    backoff = BACKOFF_S
+    while not stop.is_set():
+        try:
+            result = run_due(ctx, batch=batch, stop=stop)
+        except DBAPIError as exc:
+            # A lost connection or a deadlock victim: nothing was half-applied
+            # (each batch is one transaction), so wait and run again.
+            log.warning("due-event batch failed, retrying in %.1fs: %s", backoff, exc.orig)
+            stop.wait(backoff)
+            backoff = min(backoff * 2, BACKOFF_MAX_S)
+            continue
+        backoff = BACKOFF_S
+        if on_result is not None and result.total:
+            on_result(result)
+        if result.total:
+            log.info("processed %d accounts and %d reminders", result.accounts, result.reminders)
+        else:
+            stop.wait(idle_s)
+
+
+def start_worker_thread(
+    ctx: Context, on_result: Callable[[DueResult], None] | None = None
+) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_worker,
+        args=(ctx, stop),
+        kwargs={"on_result": on_result},
+        name="inmail-worker",
+        daemon=True,
+    )
+    thread.start()
+    return thread, stop
