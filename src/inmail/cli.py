@@ -109,10 +109,6 @@ def serve(
     ] = False,
 ) -> None:
     """Run the HTTP API and the web pages, with the due-event worker inside."""
-    import uvicorn
-
-    from inmail.api.app import create_app
-
     try:
         settings = Settings.from_env(
             database_url=database_url,
@@ -135,6 +131,10 @@ def serve(
     base = f"http://{host}:{port}"
     if demo:
         _prepare_demo(ctx, base)
+    import uvicorn
+
+    from inmail.api.app import create_app
+
     application = create_app(ctx, settings)
     worker = None
     if not no_worker:
