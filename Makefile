@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/inmail demo
+	$(BIN)/inmail serve --demo --clock manual --database-url sqlite:///demo.db
 
 test: $(STAMP)
 	$(BIN)/pytest
@@ -26,3 +26,6 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info src/*.egg-info .pytest_cache
+
+bench: $(STAMP)
+	$(BIN)/python bench/engine.py
