@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from inmail.service.audit import audit
 from inmail.service.context import Context
 from inmail.store.database import Database, normalise_url
 from inmail.store.migrate import upgrade
+from inmail.store.tables import metadata
 
 BACKENDS = [
     b.strip()
@@ -47,6 +49,7 @@ class Backend:
         self.tmp = tmp
         self._template_ready = False
         self._created: list[str] = []
+        self._spare: list[str] = []  # emptied scratch databases, ready again
 
     def _admin_engine(self):  # type: ignore[no-untyped-def]
         return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -91,7 +94,34 @@ class Backend:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             engine.dispose()
 
+    def take_scratch(self) -> str:
+        """A fresh, migrated database for many-databases-per-test use; hand it
+        back with :meth:`give_back`."""
+        return self._spare.pop() if self._spare else self.new_url()
+
+    def give_back(self, url: str) -> None:
+        """Empty a scratch database for its next user: a new SQLite file is
+        cheaper than emptying one, an emptied PostgreSQL database (identities
+        restarted) is cheaper than cloning another."""
+        if self.name == "sqlite":
+            path = make_url(url).database
+            assert path is not None
+            for suffix in ("", "-wal", "-shm"):
+                Path(path + suffix).unlink(missing_ok=True)
+            return
+        engine = create_engine(normalise_url(url))
+        try:
+            with engine.begin() as conn:
+                names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        finally:
+            engine.dispose()
+        self._spare.append(url)
+
     def close(self) -> None:
+        for url in self._spare:
+            self.drop(url)
+        self._spare.clear()
         if self.name == "postgresql" and self._template_ready:
             engine = self._admin_engine()
             with engine.connect() as conn:
@@ -141,6 +171,20 @@ def database_url(backend: Backend) -> Iterator[str]:
 
 def make_context(url: str, start: datetime = START) -> Context:
     return Context(database=Database(url), clock=ManualClock(start), plans=dict(DEFAULT_PLANS))
+
+
+@contextmanager
+def fresh_context(backend: Backend, start: datetime = START) -> Iterator[Context]:
+    """A context on a fresh database of its own, for tests that need many
+    databases in one test function (one per Hypothesis example). The caller
+    checks the audit."""
+    url = backend.take_scratch()
+    context = make_context(url, start)
+    try:
+        yield context
+    finally:
+        context.database.dispose()
+        backend.give_back(url)
 
 
 @pytest.fixture

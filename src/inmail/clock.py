@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from inmail.store.tables import clock as clock_table
 
@@ -45,9 +46,15 @@ class ManualClock:
         stored = conn.execute(select(clock_table.c.now).where(clock_table.c.id == 1)).scalar()
         if stored is not None:
             return stored
-        start = self.start or utcnow()
-        conn.execute(insert(clock_table).values(id=1, now=start))
-        return start
+        # Two first transactions may both find no row: the second insert is a
+        # no-op and both read back the one time that was stored.
+        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(
+            dialect_insert(clock_table)
+            .values(id=1, now=self.start or utcnow())
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        return conn.execute(select(clock_table.c.now).where(clock_table.c.id == 1)).scalar_one()
 
     def set(self, conn: Connection, to: datetime) -> None:
         self.now(conn)  # make sure the row exists

@@ -9,7 +9,7 @@ Every step is idempotent: running it twice changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, union, update
 
@@ -22,6 +22,9 @@ from inmail.store.notify import notify
 from inmail.store.tables import members, messages, subscriptions
 
 BATCH = 200
+# The most one clock move may jump: 100 years is 1,200 renewals and warnings
+# per account, well inside one settle's bound (accounts.MAX_EVENTS_PER_SETTLE).
+MAX_MOVE = timedelta(days=36_525)
 # A bound on one run: 100,000 batches is 20 million accounts or reminders.
 MAX_BATCHES = 100_000
 
@@ -116,6 +119,9 @@ def move_clock(ctx: Context, to: datetime, *, process: bool = True) -> datetime:
     with ctx.unit_of_work() as work:
         if to < work.now:
             raise ValidationFailed("time never goes back")
+        if to - work.now > MAX_MOVE:
+            # One settle handles a bounded number of events per account.
+            raise ValidationFailed(f"the clock moves at most {MAX_MOVE.days} days at once")
         clock.set(work.conn, to)
     if process:
         run_due(ctx)

@@ -31,7 +31,7 @@ def create_member(
     inmail_opt_out: bool = False,
     open_profile: bool = False,
 ) -> MemberView:
-    if not MEMBER_ID.match(member_id):
+    if not MEMBER_ID.fullmatch(member_id):
         raise ValidationFailed(f"id must match {MEMBER_ID.pattern}")
     name = _check_name(name)
     with ctx.unit_of_work() as work:

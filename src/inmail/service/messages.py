@@ -3,11 +3,12 @@ the inbox, sent and notification lists."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import RowMapping, insert, select, update
 
-from inmail.domain.errors import NotFound, ValidationFailed
+from inmail.domain.errors import InmailError, NotFound, ValidationFailed
 from inmail.domain.messages import (
     Charge,
     QuickReply,
@@ -78,24 +79,9 @@ def _send(
     in_reply_to: int | None = None,
     quick_reply: QuickReply | None = None,
 ) -> MessageView:
-    accounts = lock_members(work, [sender, recipient])
-    for member_id in (sender, recipient):
-        if member_id not in accounts:
-            raise NotFound(f"no member {member_id!r}")
-    settle(work, sender)
-    settle(work, recipient)
-    charge = charge_for(
-        connected=_connected(work, sender, recipient),
-        recipient_wrote_before=_has_written(work, recipient, sender),
-        open_profile=accounts[recipient]["open_profile"],
-    )
-    sub = subscription_of(work, sender)
-    check_inmail_allowed(
-        charge,
-        recipient_opted_out=accounts[recipient]["inmail_opt_out"],
-        subscribed=sub is not None and sub["status"] in ("active", "cancelling"),
-        balance=balance_of(work, sender),
-    )
+    charge, refusal = _price(work, sender, recipient)
+    if refusal is not None:
+        raise refusal
     message_id = _insert_message(
         work, sender, recipient, body, subject, charge, in_reply_to, quick_reply
     )
@@ -110,6 +96,53 @@ def _send(
         notify(work.conn, recipient, "inmail_received", work.now, message_id=message_id)
     _respond(work, responder=sender, inmail_sender=recipient, reply_id=message_id)
     return MessageView.of(_message_row(work, message_id), work.now)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What sending a message would cost right now, and why (``charge``), and
+    the refusal sending would meet (None when it would go through)."""
+
+    charge: Charge
+    refusal: InmailError | None
+    balance: int
+
+
+def quote_message(ctx: Context, sender: str, recipient: str) -> Quote:
+    """The price of a message before it is written: the same rule and checks as
+    :func:`send_message`, after settling both accounts, without sending."""
+    if sender == recipient:
+        raise ValidationFailed("a member cannot message themselves")
+    with ctx.unit_of_work() as work:
+        charge, refusal = _price(work, sender, recipient)
+        return Quote(charge, refusal, balance_of(work, sender))
+
+
+def _price(work: Work, sender: str, recipient: str) -> tuple[Charge, InmailError | None]:
+    """Lock and settle both accounts, then the charge and the first failing
+    check of the contract's order (returned, not raised, so a quote can show it)."""
+    accounts = lock_members(work, [sender, recipient])
+    for member_id in (sender, recipient):
+        if member_id not in accounts:
+            raise NotFound(f"no member {member_id!r}")
+    settle(work, sender)
+    settle(work, recipient)
+    charge = charge_for(
+        connected=_connected(work, sender, recipient),
+        recipient_wrote_before=_has_written(work, recipient, sender),
+        open_profile=accounts[recipient]["open_profile"],
+    )
+    sub = subscription_of(work, sender)
+    try:
+        check_inmail_allowed(
+            charge,
+            recipient_opted_out=accounts[recipient]["inmail_opt_out"],
+            subscribed=sub is not None and sub["status"] in ("active", "cancelling"),
+            balance=balance_of(work, sender),
+        )
+    except InmailError as refusal:
+        return charge, refusal
+    return charge, None
 
 
 def _insert_message(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -28,6 +28,8 @@ from inmail.store.tables import ledger_entries, messages, subscriptions
 NOTE_MAX = 500
 # An adjustment moves at most this many credits at once: a typo guard.
 ADJUSTMENT_MAX = 1_000_000
+# How far back a subscription may start: 100 years of renewals are replayed.
+MAX_REPLAY = timedelta(days=36_525)
 
 
 def _view(work: Work, sub: dict[str, Any]) -> SubscriptionView:
@@ -59,6 +61,9 @@ def put_subscription(
         _settled(work, member_id)
         if started_at is not None and started_at > work.now:
             raise ValidationFailed("started_at cannot be in the future")
+        if started_at is not None and work.now - started_at > MAX_REPLAY:
+            # Replaying more would pass one settle's bound on due events.
+            raise ValidationFailed(f"started_at can be at most {MAX_REPLAY.days} days ago")
         sub = subscription_of(work, member_id)
         if sub is None or sub["status"] == "cancelled":
             _start(work, member_id, ctx.plans[plan_code], started_at or work.now, sub is None)

@@ -1,0 +1,84 @@
+"""The building blocks of the schemas: how times and text cross the wire,
+and the base classes of request and response bodies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    StrictStr,
+    WithJsonSchema,
+    model_validator,
+)
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().removesuffix("+00:00") + "Z"
+
+
+def _text_only(value: Any) -> Any:
+    # Pydantic would take a number as a Unix time; the contract says RFC 3339.
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 time string")
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    # A time without an offset is read as UTC, as the command line does.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def storable(value: str) -> str:
+    """Refuse what no database column can hold: NUL (PostgreSQL text cannot)
+    and lone UTF-16 surrogates (a JSON "\\ud800" escape; not encodable)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("must be valid Unicode text (no lone surrogates)")
+    return value
+
+
+# Every string of a request body.
+Text = Annotated[StrictStr, AfterValidator(storable)]
+
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_rfc3339, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-01-15T09:30:00Z"}),
+]
+TimeIn = Annotated[
+    datetime,
+    BeforeValidator(_text_only),
+    AfterValidator(_as_utc),
+    WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-01-15T09:30:00Z"}),
+]
+
+
+class RequestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PatchBody(RequestBody):
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        # Leave a field out to keep it; none of these can be cleared.
+        if isinstance(data, dict):
+            nulls = sorted(k for k, v in data.items() if v is None)
+            if nulls:
+                raise ValueError(f"{', '.join(nulls)} may be left out but not null")
+        return data
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, view: Any) -> Self:
+        return cls.model_validate(view, from_attributes=True)

@@ -1,0 +1,123 @@
+"""Read models for the web pages: the admin's member roster, member names for
+display, and the InMails whose credit can still come back.
+
+Each one settles the accounts it shows first, so a page never shows a balance
+or a status that a due event has already changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from inmail.domain.errors import NotFound
+from inmail.domain.messages import Status
+from inmail.service.accounts import lock_member, lock_members, settle
+from inmail.service.context import Context
+from inmail.service.paging import check_limit, decode_cursor, encode_cursor
+from inmail.service.views import MessageView, Page
+from inmail.store.tables import members, messages, subscriptions
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    id: str
+    name: str
+    balance: int
+    plan: str | None
+    status: str | None
+    next_renewal_at: datetime | None
+    open_profile: bool
+    inmail_opt_out: bool
+
+
+def list_members(
+    ctx: Context, *, limit: int | None = None, cursor: str | None = None
+) -> Page[MemberSummary]:
+    """Every member with plan and balance, by id."""
+    limit = check_limit(limit)
+    after = decode_cursor(cursor, 1)[0] if cursor else None
+    with ctx.unit_of_work() as work:
+        query = select(members.c.id).order_by(members.c.id).limit(limit + 1)
+        if after is not None:
+            query = query.where(members.c.id > after)
+        ids = list(work.conn.execute(query).scalars())
+        shown = ids[:limit]
+        lock_members(work, shown)
+        for member_id in shown:
+            settle(work, member_id)
+        rows = work.conn.execute(
+            select(
+                members,
+                subscriptions.c.plan,
+                subscriptions.c.status,
+                subscriptions.c.next_renewal_at,
+            )
+            .select_from(members.outerjoin(subscriptions))
+            .where(members.c.id.in_(shown))
+            .order_by(members.c.id)
+        ).mappings()
+        items = [
+            MemberSummary(
+                id=r["id"],
+                name=r["name"],
+                balance=r["balance"],
+                plan=r["plan"],
+                status=r["status"],
+                next_renewal_at=r["next_renewal_at"],
+                open_profile=r["open_profile"],
+                inmail_opt_out=r["inmail_opt_out"],
+            )
+            for r in rows
+        ]
+    return Page(items, encode_cursor(shown[-1]) if len(ids) > limit else None)
+
+
+def member_names(ctx: Context, ids: set[str]) -> dict[str, str]:
+    """Display names by member id (an unknown id maps to itself)."""
+    with ctx.unit_of_work(write=False) as work:
+        rows = work.conn.execute(
+            select(members.c.id, members.c.name).where(members.c.id.in_(ids))
+        ).all()
+        found = {member_id: name for member_id, name in rows}
+    return {member_id: found.get(member_id, member_id) for member_id in ids}
+
+
+def awaiting_inmails(ctx: Context, member_id: str, *, limit: int = 200) -> list[MessageView]:
+    """The member's paid InMails whose credit can still come back, soonest
+    deadline first (the same set ``awaiting_response`` counts)."""
+    m = messages.c
+    with ctx.unit_of_work() as work:
+        lock_member(work, member_id)
+        settle(work, member_id)
+        rows = work.conn.execute(
+            select(messages)
+            .where(
+                m.sender_id == member_id,
+                m.kind == "inmail",
+                m.status == Status.AWAITING,
+                m.credit_charged.is_(True),
+            )
+            .order_by(m.refund_deadline, m.id)
+            .limit(check_limit(limit))
+        ).mappings()
+        return [MessageView.of(r, work.now) for r in rows]
+
+
+def conversation(ctx: Context, me: str, other: str, *, limit: int = 100) -> list[MessageView]:
+    """The latest messages between ``me`` and ``other``, both ways, oldest
+    first, without those ``me`` deleted from their lists."""
+    m = messages.c
+    mine = ((m.sender_id == me) & (m.recipient_id == other) & m.hidden_for_sender.is_(False)) | (
+        (m.sender_id == other) & (m.recipient_id == me) & m.hidden_for_recipient.is_(False)
+    )
+    with ctx.unit_of_work() as work:
+        if other not in lock_members(work, [me, other]):
+            raise NotFound(f"no member {other!r}")
+        settle(work, me)
+        settle(work, other)
+        rows = work.conn.execute(
+            select(messages).where(mine).order_by(m.id.desc()).limit(check_limit(limit))
+        ).mappings()
+        return [MessageView.of(r, work.now) for r in rows][::-1]

@@ -1,0 +1,171 @@
+"""Inbox and sent, grouped by conversation; replies, quick replies, deleting;
+notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from inmail.domain.errors import InmailError, ValidationFailed
+from inmail.domain.messages import QuickReply
+from inmail.service import messages, overview
+from inmail.service.context import Context
+from inmail.service.views import MessageView, NotificationView
+from inmail.web import text
+from inmail.web.deps import MemberId, NotAllowed, State
+from inmail.web.render import PageRoute, flash, render, see_other
+
+router = APIRouter(route_class=PageRoute)
+
+QUICK_REPLIES = [
+    (QuickReply.INTERESTED, "Interested"),
+    (QuickReply.MAYBE_LATER, "Maybe later"),
+    (QuickReply.NOT_INTERESTED, "Not interested"),
+]
+QUICK_LABELS = {q.value: label for q, label in QUICK_REPLIES}
+INBOX_NOTIFICATIONS = 5
+
+
+@dataclass
+class Conversation:
+    other: str
+    name: str
+    messages: list[MessageView] = field(default_factory=list)
+
+
+def group(items: list[MessageView], me: str, names: dict[str, str]) -> list[Conversation]:
+    """Conversations by the other member, the most recent first; each one's
+    messages in the order they were written."""
+    by_other: dict[str, Conversation] = {}
+    for m in items:  # newest first
+        other = m.sender if m.recipient == me else m.recipient
+        conv = by_other.setdefault(other, Conversation(other, names.get(other, other)))
+        conv.messages.insert(0, m)
+    return list(by_other.values())
+
+
+def _box(request: Request, ctx: Context, me: str, box: str, cursor: str | None) -> Response:
+    lister = messages.inbox if box == "inbox" else messages.sent
+    page = lister(ctx, me, limit=50, cursor=cursor)
+    names = overview.member_names(
+        ctx, {m.sender for m in page.items} | {m.recipient for m in page.items}
+    )
+    notes = []
+    if box == "inbox" and cursor is None:
+        notes = _described(
+            ctx, me, messages.list_notifications(ctx, me, limit=INBOX_NOTIFICATIONS).items
+        )
+    return render(
+        request,
+        "messages.html",
+        box=box,
+        conversations=group(page.items, me, names),
+        next_cursor=page.next_cursor,
+        first_page=cursor is None,
+        quick_replies=QUICK_REPLIES,
+        quick_labels=QUICK_LABELS,
+        notifications=notes,
+        me=me,
+    )
+
+
+@router.get("/inbox")
+def inbox_page(request: Request, web: State, me: MemberId, cursor: str | None = None) -> Response:
+    return _box(request, web.ctx, me, "inbox", cursor)
+
+
+@router.get("/sent")
+def sent_page(request: Request, web: State, me: MemberId, cursor: str | None = None) -> Response:
+    return _box(request, web.ctx, me, "sent", cursor)
+
+
+def _described(
+    ctx: Context, me: str, items: list[NotificationView]
+) -> list[tuple[NotificationView, str]]:
+    partners: dict[int, str] = {}
+    for n in items:
+        if n.message_id is not None and n.message_id not in partners:
+            m = messages.get_message(ctx, n.message_id)
+            partners[n.message_id] = m.sender if m.recipient == me else m.recipient
+    ids = set(partners.values()) | {str(n.data.get("from")) for n in items if n.data.get("from")}
+    names = overview.member_names(ctx, ids)
+    return [(n, text.notification_text(n, names, partners.get(n.message_id or -1))) for n in items]
+
+
+@router.get("/conversations/{other}")
+def conversation_page(request: Request, web: State, me: MemberId, other: str) -> Response:
+    thread = overview.conversation(web.ctx, me, other)
+    return render(
+        request,
+        "conversation.html",
+        thread=thread,
+        other=other,
+        name=overview.member_names(web.ctx, {other})[other],
+        me=me,
+        quick_replies=QUICK_REPLIES,
+        quick_labels=QUICK_LABELS,
+    )
+
+
+@router.get("/notifications")
+def notifications_page(
+    request: Request, web: State, me: MemberId, cursor: str | None = None
+) -> Response:
+    page = messages.list_notifications(web.ctx, me, limit=50, cursor=cursor)
+    return render(
+        request,
+        "notifications.html",
+        notifications=_described(web.ctx, me, page.items),
+        next_cursor=page.next_cursor,
+        first_page=cursor is None,
+    )
+
+
+@router.post("/messages/{message_id}/reply")
+def reply(
+    request: Request,
+    web: State,
+    me: MemberId,
+    message_id: int,
+    body: Annotated[str, Form()] = "",
+    quick_reply: Annotated[str, Form()] = "",
+) -> Response:
+    sender, recipient = messages.message_parties(web.ctx, message_id)
+    if recipient != me:
+        raise NotAllowed("Only the member a message was sent to can answer it.")
+    name = overview.member_names(web.ctx, {sender})[sender]
+    if quick_reply:
+        try:
+            choice = QuickReply(quick_reply)
+        except ValueError as exc:
+            raise ValidationFailed("that quick reply does not exist") from exc
+        messages.reply(web.ctx, message_id, quick_reply=choice)
+        flash(request, f"You answered {name}: {QUICK_LABELS[choice.value]}.")
+    else:
+        try:
+            messages.reply(web.ctx, message_id, body=body.strip())
+        except InmailError as exc:
+            flash(request, f"Your reply was not sent: {text.friendly(exc)}", "error")
+            return see_other(f"/inbox#conversation-{sender}")
+        flash(request, f"Reply sent to {name}.")
+    return see_other(f"/inbox#conversation-{sender}")
+
+
+@router.post("/messages/{message_id}/delete")
+def delete(
+    request: Request,
+    web: State,
+    me: MemberId,
+    message_id: int,
+    back: Annotated[str, Form()] = "/inbox",
+) -> Response:
+    messages.delete_message(web.ctx, message_id, me)
+    flash(request, "Message deleted from your list. Deleting never changes a refund.")
+    # Back to the list it was deleted from, and never off this site.
+    ok = back in ("/inbox", "/sent") or (
+        back.startswith("/conversations/") and "/" not in back[len("/conversations/") :]
+    )
+    return see_other(back if ok else "/inbox")

@@ -1,0 +1,166 @@
+"""The words the pages use: dates, amounts, warnings, and friendly versions of
+the engine's errors. Kept apart from the routes so the wording is in one place
+and can be tested on its own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from inmail.domain.errors import InmailError
+from inmail.domain.messages import Charge
+from inmail.service.views import CreditsView, NotificationView
+
+STATUS_BY_CODE = {
+    "not-found": 404,
+    "validation-error": 422,
+    "conflict": 409,
+    "forbidden": 403,
+    "insufficient-credits": 402,
+    "no-active-subscription": 403,
+    "recipient-opted-out": 403,
+    "clock-not-manual": 409,
+}
+
+FRIENDLY = {
+    "insufficient-credits": (
+        "You have no InMail credits left, and this message needs one. Messages to your "
+        "connections and replies to people who wrote to you stay free."
+    ),
+    "no-active-subscription": (
+        "Sending an InMail needs a Premium subscription. Messages to your connections "
+        "and replies to people who wrote to you are free without one."
+    ),
+    "recipient-opted-out": (
+        "This member does not accept InMails. If you are connected, you can still "
+        "message them for free."
+    ),
+    "clock-not-manual": "The clock can only be moved when the service runs with a manual clock.",
+}
+
+LEDGER_KINDS = {
+    "grant": "Credits added",
+    "forfeit": "Credits lost",
+    "spend": "InMail sent",
+    "refund": "Credit refunded",
+    "adjustment": "Adjustment",
+}
+
+
+def friendly(exc: InmailError) -> str:
+    """A sentence a member understands, with the engine's own detail when it is
+    the more precise (validation messages name the field and the limit)."""
+    if exc.code in FRIENDLY:
+        return FRIENDLY[exc.code]
+    detail = exc.detail.rstrip(".")
+    return detail[:1].upper() + detail[1:] + "."
+
+
+def status_of(exc: InmailError) -> int:
+    return STATUS_BY_CODE.get(exc.code, 400)
+
+
+def day(at: datetime | None, now: datetime | None = None) -> str:
+    """'3 March', with the year when it is not this year's."""
+    if at is None:
+        return "—"
+    text = f"{at.day} {at:%B}"
+    return text if now is not None and at.year == now.year else f"{text} {at.year}"
+
+
+def when(at: datetime | None) -> str:
+    """'3 Mar 2026, 09:30 UTC': the service keeps UTC and knows no viewer's zone."""
+    if at is None:
+        return "—"
+    return f"{at.day} {at:%b %Y, %H:%M} UTC"
+
+
+def short_date(at: datetime | None) -> str:
+    return "—" if at is None else f"{at.day} {at:%b %Y}"
+
+
+def signed(amount: int) -> str:
+    """+20 or −1 (a real minus sign, read out correctly by screen readers)."""
+    return f"+{amount}" if amount > 0 else f"\u2212{-amount}"
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{round(rate * 100)}%"
+
+
+def forfeit_warning(credits: CreditsView, *, cancelling: bool = False) -> str | None:
+    """The plain warning of credits the next renewal (or the end of a cancelled
+    subscription) will take, or None when nothing will be lost."""
+    lost = credits.forfeit_at_next_renewal
+    if not lost or credits.next_renewal_at is None:
+        return None
+    on = day(credits.next_renewal_at, credits.as_of)
+    if cancelling:
+        return (
+            f"Your subscription ends on {on}: your {credits.balance} credits will be lost "
+            "then unless you use them."
+        )
+    monthly = credits.monthly_credits or 0
+    if lost <= monthly:
+        return (
+            f"You have {credits.balance} of {credits.max_balance} credits: {lost} of your next "
+            f"{monthly} credits will be lost on {on} unless you use them."
+        )
+    # Refunds and adjustments may pass the cap; the renewal trims that too.
+    return (
+        f"You have {credits.balance} credits, more than your cap of {credits.max_balance}: "
+        f"on {on} your next {monthly} credits and {lost - monthly} of the ones you have "
+        "will be lost unless you use them."
+    )
+
+
+def quote_text(charge: Charge, name: str, balance: int) -> str:
+    """Why this message costs what it costs, in the member's words."""
+    if charge is Charge.CONNECTION:
+        return (
+            f"Free: {name} is a 1st-degree connection. Messages to connections never cost a credit."
+        )
+    if charge is Charge.ANSWERED:
+        return f"Free: {name} has written to you before, so this conversation is open to you."
+    if charge is Charge.OPEN_PROFILE:
+        return (
+            f"Free InMail: {name} has an open profile. It needs your Premium subscription "
+            "but costs no credit."
+        )
+    return (
+        f"This is an InMail: it costs 1 credit (you have {balance}). If {name} responds "
+        "within 90 days, the credit comes back to you."
+    )
+
+
+def notification_text(n: NotificationView, names: dict[str, str], partner: str | None) -> str:
+    """One line for a notification; ``partner`` is the other member of the
+    message it is about, when there is one."""
+    who = names.get(partner or "", partner or "someone")
+    data = n.data
+    if n.kind == "inmail_received":
+        return f"New InMail from {who}."
+    if n.kind == "inmail_reminder":
+        return f"Reminder: {who}'s InMail is waiting for your answer."
+    if n.kind == "response_received":
+        sender = names.get(data.get("from", ""), data.get("from", who))
+        refunded = len(data.get("refunded_ids", []))
+        back = f" {refunded} credit{'s' if refunded != 1 else ''} came back." if refunded else ""
+        return f"{sender} responded to your InMail.{back}"
+    if n.kind == "credit_refunded":
+        return f"A credit came back: {who} responded to your InMail in time."
+    if n.kind == "inmail_expired":
+        return f"Your InMail to {who} expired without a response; its credit is not refunded."
+    if n.kind == "credits_renewed":
+        lost = data.get("forfeited", 0)
+        extra = f", {lost} lost over your cap" if lost else ""
+        return (
+            f"Your credits renewed: +{data.get('granted', 0)}{extra}. "
+            f"Balance {data.get('balance', '?')}."
+        )
+    if n.kind == "cap_forfeit_warning":
+        renewal = datetime.fromisoformat(data["renewal_at"]) if "renewal_at" in data else None
+        return (
+            f"Use your credits: {data.get('forfeit', '?')} will be lost at your renewal on "
+            f"{day(renewal, n.at)}."
+        )
+    return n.kind.replace("_", " ").capitalize() + "."

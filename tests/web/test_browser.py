@@ -1,0 +1,165 @@
+"""The pages in a real browser (Debian's Chromium through Playwright) against a
+real server on the demo network: what a member sees and clicks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web.conftest import DemoServer
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(context, server: DemoServer, token: str):  # type: ignore[no-untyped-def]
+    page = context.new_page()
+    page.goto(server.url + "/login")
+    page.get_by_label("Token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    return page
+
+
+def balance(page) -> int:  # type: ignore[no-untyped-def]
+    return int(page.locator("#balance").inner_text())
+
+
+def test_inmail_spends_a_credit_and_a_quick_reply_brings_it_back(demo_server, chromium):
+    server = demo_server
+    maya_context = chromium.new_context()
+    maya = sign_in(maya_context, server, server.tokens["maya.chen"])
+    assert maya.url.endswith("/credits")
+    assert balance(maya) == 58
+    # Kenji already has one of Maya's InMails waiting, sent two weeks ago.
+    assert maya.locator("#awaiting").get_by_text("Kenji Sato").count() == 1
+
+    maya.get_by_role("link", name="Write", exact=True).click()
+    maya.get_by_label("To (member id)").fill("kenji.sato")
+    maya.get_by_label("Subject").fill("Coffee next week?")
+    maya.get_by_label("Message").fill("Hi Kenji, could we talk about the design lead role?")
+    maya.get_by_role("button", name="Check the cost").click()
+    assert "Costs 1 credit" in maya.locator("#quote").inner_text()
+    assert "you have 58" in maya.locator("#quote").inner_text()
+    maya.get_by_role("button", name="Send for 1 credit").click()
+    assert "Sent to Kenji Sato: 1 credit was used." in maya.locator(".notice-success").inner_text()
+    maya.get_by_role("link", name="Premium", exact=True).click()
+    assert balance(maya) == 57
+    assert maya.locator("#awaiting").get_by_text("Kenji Sato").count() == 2
+
+    kenji_context = chromium.new_context()
+    kenji = sign_in(kenji_context, server, server.tokens["kenji.sato"])
+    kenji.get_by_role("link", name="Inbox").click()
+    newest = kenji.locator(".message", has_text="Coffee next week?")
+    assert newest.get_by_role("button", name="Maybe later").is_visible()
+    assert newest.get_by_role("button", name="Not interested").is_visible()
+    newest.get_by_role("button", name="Interested", exact=True).click()
+    assert "You answered Maya Chen: Interested." in kenji.locator(".notice-success").inner_text()
+    assert (
+        kenji.locator(".message", has_text="Coffee next week?")
+        .get_by_role("button", name="Interested", exact=True)
+        .count()
+        == 0
+    )
+
+    # Maya's session is still open: a reload shows both InMails' credits back.
+    maya.reload()
+    assert balance(maya) == 59
+    newest_rows = maya.locator("#ledger tbody tr")
+    for row in (newest_rows.nth(0), newest_rows.nth(1)):
+        assert "Credit refunded" in row.inner_text()
+        assert "+1" in row.inner_text()
+    assert maya.locator("#awaiting").get_by_text("Kenji Sato").count() == 0
+    maya.get_by_role("link", name="Notifications").click()
+    assert (
+        maya.get_by_text("Kenji Sato responded to your InMail. 2 credits came back.").count() == 1
+    )
+    maya_context.close()
+    kenji_context.close()
+
+
+def test_forfeit_warning_at_the_cap(demo_server, browser_context):
+    page = sign_in(browser_context, demo_server, demo_server.tokens["maya.chen"])
+    warning = page.locator("#forfeit-warning").inner_text()
+    assert re.search(
+        r"You have 58 of 60 credits: 18 of your next 20 credits will be lost on \d+ \w+ "
+        r"unless you use them\.",
+        warning,
+    ), warning
+    # Lena has no subscription, so nothing renews and nothing is lost.
+    lena = sign_in(
+        browser_context.browser.new_context(), demo_server, demo_server.tokens["lena.park"]
+    )
+    assert lena.locator("#balance").inner_text() == "0"
+    assert lena.locator("#forfeit-warning").count() == 0
+    lena.context.close()
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(demo_server, browser_context):
+    page = sign_in(browser_context, demo_server, demo_server.tokens["maya.chen"])
+    page.goto(demo_server.url + "/compose?to=kenji.sato")
+    page.get_by_label("Message").fill("This must not be sent.")
+    page.get_by_role("button", name="Check the cost").click()
+    page.locator("input[name=csrf_token]").evaluate_all("inputs => inputs.forEach(i => i.remove())")
+    with page.expect_response(lambda r: r.url.endswith("/compose/send")) as answer:
+        page.get_by_role("button", name="Send for 1 credit").click()
+    assert answer.value.status == 403
+    assert page.get_by_role("heading", name="This form has expired").is_visible()
+    # The cookie alone (as a cross-site form would send it) changes nothing either.
+    posted = browser_context.request.post(
+        demo_server.url + "/compose/send",
+        form={
+            "to": "kenji.sato",
+            "body": "forged",
+            "quoted_to": "kenji.sato",
+            "quoted_charge": "inmail",
+        },
+    )
+    assert posted.status == 403
+    page.goto(demo_server.url + "/credits")
+    assert balance(page) == 58
+
+
+def test_refused_inmail_keeps_what_was_typed(demo_server, browser_context):
+    # Lena has no subscription: an InMail to Omar is refused, the text stays.
+    page = sign_in(browser_context, demo_server, demo_server.tokens["lena.park"])
+    page.goto(demo_server.url + "/compose")
+    page.get_by_label("To (member id)").fill("omar.haddad")
+    page.get_by_label("Message").fill("Hello Omar, a question about your talk.")
+    page.get_by_role("button", name="Check the cost").click()
+    assert "needs a Premium subscription" in page.locator("#quote").inner_text()
+    assert page.get_by_role("button", name=re.compile("^Send")).count() == 0
+    assert page.get_by_label("Message").input_value() == "Hello Omar, a question about your talk."
+
+
+def test_admin_moves_the_clock_and_the_reminder_arrives(demo_server, chromium):
+    admin = sign_in(chromium.new_context(), demo_server, demo_server.admin_token)
+    assert admin.url.endswith("/admin")
+    assert admin.locator("#member-maya\\.chen .balance-cell").inner_text() == "58"
+    admin.get_by_label("Advance by").fill("3")
+    admin.get_by_role("button", name="Advance").click()
+    assert "The clock moved forward 3 days." in admin.locator(".notice-success").inner_text()
+    omar = sign_in(chromium.new_context(), demo_server, demo_server.tokens["omar.haddad"])
+    omar.get_by_role("link", name="Notifications").click()
+    assert omar.get_by_text("Reminder: Maya Chen's InMail is waiting for your answer.").count() >= 1
+    admin.context.close()
+    omar.context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_screenshots(demo_server, chromium, screenshot_dir, width):
+    """My Premium Page (Maya, with the forfeit warning) and an inbox with an
+    InMail awaiting a quick reply (Kenji), at a phone's and a desktop's width."""
+    name = "phone" if width == 390 else "desktop"
+    for member, path, shot in (
+        ("maya.chen", "/credits", "premium"),
+        ("kenji.sato", "/inbox", "inbox"),
+    ):
+        context = chromium.new_context(viewport={"width": width, "height": 860})
+        page = sign_in(context, demo_server, demo_server.tokens[member])
+        page.goto(demo_server.url + path)
+        # Horizontal scrolling on a phone is a layout bug.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        target = screenshot_dir / f"{shot}-{name}.png"
+        page.screenshot(path=str(target), full_page=True)
+        assert target.stat().st_size > 10_000
+        context.close()

@@ -1,0 +1,219 @@
+"""The pages over HTTP without a browser (fast, on every backend): sign-in,
+sessions, CSRF, security headers, compose quotes and refusals, admin actions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from inmail.service import messages, subscriptions
+from inmail.service.tokens import issue_token
+from tests.web.conftest import ADMIN_TOKEN, make_app
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Browserless:
+    """A TestClient that signs in and posts forms the way the pages do."""
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        self.ctx = ctx
+        self.http = TestClient(make_app(ctx))
+
+    def csrf(self, path: str = "/login") -> str:
+        return CSRF.search(self.http.get(path).text).group(1)
+
+    def sign_in(self, token: str):  # type: ignore[no-untyped-def]
+        return self.http.post(
+            "/login",
+            data={"token": token, "csrf_token": self.csrf(), "next": "/"},
+            follow_redirects=False,
+        )
+
+    def as_member(self, member_id: str) -> Browserless:
+        assert self.sign_in(issue_token(self.ctx, member_id)).status_code == 303
+        return self
+
+    def post(self, path: str, data: dict[str, str], *, csrf: bool = True, **kw):  # type: ignore[no-untyped-def]
+        form = {**data, "csrf_token": self.csrf("/credits" if "/admin" not in path else "/admin")}
+        if not csrf:
+            form.pop("csrf_token")
+        return self.http.post(path, data=form, **kw)
+
+
+@pytest.fixture
+def web(demo_ctx):  # type: ignore[no-untyped-def]
+    return Browserless(demo_ctx)
+
+
+def balance(ctx, member="maya.chen") -> int:  # type: ignore[no-untyped-def]
+    return subscriptions.get_credits(ctx, member).balance
+
+
+def test_pages_send_security_headers_and_no_inline_script(web):
+    page = web.http.get("/login")
+    csp = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["cache-control"] == "no-store"
+    assert "<script" not in page.text and "style=" not in page.text
+    css = web.http.get("/static/style.css")
+    assert css.status_code == 200 and css.headers["x-content-type-options"] == "nosniff"
+
+
+def test_sign_in_sets_a_signed_httponly_lax_cookie(web):
+    answer = web.as_member("maya.chen").http.get("/credits")
+    assert answer.status_code == 200 and "My Premium Page" in answer.text
+    cookie = web.sign_in(issue_token(web.ctx, "maya.chen")).headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    signed = web.http.cookies["inmail_session"]
+    web.http.cookies.clear()
+    web.http.cookies.set("inmail_session", "forged" + signed[6:])
+    assert web.http.get("/credits", follow_redirects=False).headers["location"] == (
+        "/login?next=/credits"
+    )
+
+
+def test_a_wrong_token_is_refused_and_next_never_leaves_the_site(web):
+    wrong = web.sign_in("im_not-a-token")
+    assert wrong.status_code == 401 and "That token is not valid" in wrong.text
+    answer = web.http.post(
+        "/login",
+        data={"token": ADMIN_TOKEN, "csrf_token": web.csrf(), "next": "//evil.example/x"},
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == "/admin"
+
+
+def test_a_post_without_the_csrf_token_changes_nothing(web):
+    web.sign_in(ADMIN_TOKEN)
+    adjust = {"amount": "5", "reason": "goodwill"}
+    missing = web.post("/admin/members/maya.chen/adjust", adjust, csrf=False)
+    assert missing.status_code == 403 and "This form has expired" in missing.text
+    wrong = web.http.post(
+        "/admin/members/maya.chen/adjust", data={**adjust, "csrf_token": "x" * 43}
+    )
+    assert wrong.status_code == 403
+    assert balance(web.ctx) == 58
+    assert web.post("/admin/members/maya.chen/adjust", adjust).status_code == 200
+    assert balance(web.ctx) == 63
+
+
+def test_pages_need_the_right_person(web):
+    assert web.http.get("/credits", follow_redirects=False).headers["location"] == (
+        "/login?next=/credits"
+    )
+    web.as_member("lena.park")
+    assert web.http.get("/admin").status_code == 403
+    own = messages.sent(web.ctx, "maya.chen").items[0]
+    web.as_member("maya.chen")
+    answer = web.post(f"/messages/{own.id}/reply", {"quick_reply": "interested"})
+    assert answer.status_code == 403
+    assert web.http.get("/conversations/nobody").status_code == 404
+    web.sign_in(ADMIN_TOKEN)
+    assert "Lena Park’s Premium Page" in web.http.get("/credits?member=lena.park").text
+
+
+@pytest.mark.parametrize(
+    ("sender", "to", "status", "says"),
+    [
+        ("maya.chen", "tom.becker", 200, "Free: Tom Becker is a 1st-degree connection."),
+        ("jonas.weber", "priya.raman", 200, "Free InMail: Priya Raman has an open profile."),
+        ("maya.chen", "lena.park", 200, "Free: Lena Park has written to you before"),
+        ("maya.chen", "omar.haddad", 200, "This is an InMail: it costs 1 credit (you have 58)."),
+        ("maya.chen", "nobody", 404, "No member &#39;nobody&#39;."),
+    ],
+)
+def test_compose_says_what_a_message_costs_and_why(web, sender, to, status, says):
+    web.as_member(sender)
+    typed = {"to": to, "subject": "Hi", "body": "Kept as typed <b>really</b>"}
+    answer = web.post("/compose/preview", typed)
+    assert answer.status_code == status
+    assert says in answer.text
+    assert "Kept as typed &lt;b&gt;really&lt;/b&gt;</textarea>" in answer.text
+    assert balance(web.ctx) == 58
+
+
+def test_compose_refusals_keep_what_was_typed(web):
+    web.as_member("lena.park")  # no subscription
+    typed = {"to": "omar.haddad", "body": "Still here", "quoted_to": "omar.haddad"}
+    preview = web.post("/compose/preview", typed)
+    assert "needs a Premium subscription" in preview.text and 'id="send"' not in preview.text
+    refused = web.post("/compose/send", {**typed, "quoted_charge": "inmail"})
+    assert refused.status_code == 403 and "Still here</textarea>" in refused.text
+    web.as_member("maya.chen")
+    opted_out = web.post("/compose/preview", {"to": "tom.becker", "body": "x"})
+    assert "cannot be sent" not in opted_out.text  # a connection: free despite the opt-out
+
+
+def test_send_needs_the_price_the_member_saw(web):
+    web.as_member("maya.chen")
+    unquoted = web.post("/compose/send", {"to": "omar.haddad", "body": "hello"})
+    assert "Check the cost before sending" in unquoted.text
+    assert balance(web.ctx) == 58
+    quoted = {"quoted_to": "omar.haddad", "quoted_charge": "inmail"}
+    sent = web.post("/compose/send", {"to": "omar.haddad", "body": "hello", **quoted})
+    assert "Sent to Omar Haddad: 1 credit was used." in sent.text
+    assert balance(web.ctx) == 57
+
+
+def test_reply_quick_reply_and_delete(web):
+    inmail = messages.inbox(web.ctx, "omar.haddad").items[0]
+    web.as_member("omar.haddad")
+    page = web.http.get("/inbox").text
+    for label in ("Interested", "Maybe later", "Not interested"):
+        assert f">{label}</button>" in page
+    assert "Reminder: Maya Chen&#39;s InMail is waiting for your answer." in page
+    answered = web.post(f"/messages/{inmail.id}/reply", {"quick_reply": "not_interested"})
+    assert "You answered Maya Chen: Not interested." in answered.text
+    # Maya's later InMail to Omar comes back; her first one expired long ago.
+    assert balance(web.ctx) == 59
+    empty = web.post(f"/messages/{inmail.id}/reply", {"body": "  "})
+    assert "Your reply was not sent: Body must be 1 to 2000 characters." in empty.text
+    gone = web.post(f"/messages/{inmail.id}/delete", {"back": "/sent"})
+    assert gone.url.path == "/sent"
+    assert f'id="message-{inmail.id}"' not in web.http.get("/inbox").text
+
+
+def test_admin_plans_cancels_adjusts_and_moves_the_clock(web):
+    web.sign_in(ADMIN_TOKEN)
+    page = web.post("/admin/members/lena.park/plan", {"plan": "teams"})
+    assert "lena.park is on the teams plan." in page.text
+    assert balance(web.ctx, "lena.park") == 30
+    refused = web.post("/admin/members/maya.chen/adjust", {"amount": "-100", "reason": "oops"})
+    assert "would take the balance (58) below 0" in refused.text
+    bad = web.post("/admin/members/maya.chen/adjust", {"amount": "lots", "reason": "x"})
+    assert "The amount must be a whole number" in bad.text
+    web.post("/admin/members/maya.chen/cancel", {})
+    assert subscriptions.get_subscription(web.ctx, "maya.chen").status == "cancelling"
+    warning = web.http.get("/credits?member=maya.chen").text
+    assert "your 58 credits will be lost then unless you use them." in warning
+    back = web.post("/admin/clock/set", {"to": "2020-01-01T00:00"})
+    assert "Time never goes back." in back.text
+    moved = web.post("/admin/clock/advance", {"amount": "2", "unit": "days"})
+    assert "17 Jan 2026, 09:30 UTC" in moved.text
+    # Maya's cancel took effect at her renewal: everything was forfeited.
+    assert balance(web.ctx) == 0
+    token_page = web.post("/admin/members/kenji.sato/token", {})
+    assert re.search(r'<code class="token">im_[\w-]+</code>', token_page.text)
+
+
+def test_the_api_app_serves_the_pages_beside_the_api(demo_ctx):
+    """With the JSON API's app factory (when present), the pages and the API
+    share one app: the pages keep their headers, the API keeps its answers."""
+    api = pytest.importorskip("inmail.api.app")
+    from inmail.config import Settings
+
+    app = api.create_app(demo_ctx, Settings(admin_token=ADMIN_TOKEN, clock="manual"))
+    http = TestClient(app)
+    login = http.get("/login")
+    assert (
+        login.status_code == 200 and "frame-ancestors" in login.headers["content-security-policy"]
+    )
+    health = http.get("/healthz")
+    assert health.status_code == 200 and "content-security-policy" not in health.headers
+    missing = http.get("/credits?member=x", follow_redirects=False)
+    assert missing.status_code == 303

@@ -1,0 +1,79 @@
+"""The pages' wording and the chart's geometry, without a database."""
+
+from datetime import UTC, datetime, timedelta
+
+from inmail.domain.errors import InsufficientCredits, ValidationFailed
+from inmail.service.views import CreditsView, LedgerEntryView
+from inmail.web import chart, text
+
+NOW = datetime(2026, 2, 20, 9, 30, tzinfo=UTC)
+
+
+def credits(balance, forfeit, *, plan=("pro", 20, 60), renewal=datetime(2026, 3, 3, tzinfo=UTC)):
+    code, monthly, cap = plan
+    return CreditsView(
+        member_id="maya",
+        balance=balance,
+        plan=code,
+        monthly_credits=monthly,
+        max_balance=cap,
+        next_renewal_at=renewal,
+        next_renewal_credits=max(0, monthly - forfeit),
+        forfeit_at_next_renewal=forfeit,
+        awaiting_response=0,
+        response_rate=None,
+        as_of=NOW,
+    )
+
+
+def test_forfeit_warning_in_plain_words():
+    assert text.forfeit_warning(credits(58, 18)) == (
+        "You have 58 of 60 credits: 18 of your next 20 credits will be lost on 3 March "
+        "unless you use them."
+    )
+    assert text.forfeit_warning(credits(40, 0)) is None
+    assert "your next 20 credits and 5 of the ones you have" in text.forfeit_warning(
+        credits(65, 25)
+    )
+    assert text.forfeit_warning(credits(12, 12), cancelling=True) == (
+        "Your subscription ends on 3 March: your 12 credits will be lost then unless you use them."
+    )
+    next_year = credits(58, 18, renewal=datetime(2027, 1, 3, tzinfo=UTC))
+    assert "lost on 3 January 2027" in text.forfeit_warning(next_year)
+
+
+def test_friendly_errors():
+    assert text.friendly(InsufficientCredits()).startswith("You have no InMail credits left")
+    assert text.friendly(ValidationFailed("body must be 1 to 2000 characters")) == (
+        "Body must be 1 to 2000 characters."
+    )
+    assert text.status_of(InsufficientCredits()) == 402
+    assert text.signed(-1) == "\u22121" and text.signed(20) == "+20"
+
+
+def entry(n, at, amount, after, kind="grant"):
+    return LedgerEntryView(n, "maya", at, kind, amount, after, None, None)
+
+
+def test_chart_draws_steps_with_words_for_screen_readers():
+    start = NOW - timedelta(days=90)
+    renewal = start + timedelta(days=31)
+    drawn = chart.build(
+        [
+            entry(1, start, 20, 20),
+            entry(2, renewal, 20, 40),
+            entry(3, renewal + timedelta(days=31), 20, 60),
+            entry(4, renewal + timedelta(days=31), 20, 80),
+            entry(5, renewal + timedelta(days=31), -20, 60, "forfeit"),
+        ],
+        NOW,
+        60,
+    )
+    assert drawn is not None
+    assert drawn.description.startswith("From 20 credits on 22 Nov 2025 to 60 on 23 Jan 2026")
+    # One instant's grant and forfeit are one change: no spike above the cap.
+    assert [v for _, v in drawn.rows] == [20, 40, 60]
+    assert drawn.cap is not None and drawn.cap.text == "cap 60"
+    assert [t.text for t in drawn.ticks] == ["Dec", "Jan", "Feb"]
+    assert drawn.steps[0].x1 == "2.00%" and drawn.steps[-1].x2 == "97.00%"
+    assert chart.build([], NOW, 60) is None
