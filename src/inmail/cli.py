@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-console = Console()
+console = Console(soft_wrap=True)  # long tokens and links stay on one line
 err = Console(stderr=True)
 
 DatabaseUrl = Annotated[
@@ -162,8 +162,10 @@ def _prepare_demo(ctx: object, base: str) -> None:
         with console.status("Filling the database with the demo network..."):
             demo.seed(ctx, clock_now(ctx))
         console.print("demo network created (8 members, four months of history)")
+    console.print(f"sign in at {base}/login with one of these member tokens:")
     for member_id, token in demo.tokens_for_demo(ctx).items():
-        console.print(f"sign in as [bold]{member_id}[/]: {base}/login  token: {token}")
+        console.print(f"  {member_id:<12} {token}")
+    console.print(f"the admin page is {base}/admin (sign in with the admin token)")
 
 
 @app.command()
