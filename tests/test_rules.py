@@ -354,3 +354,13 @@ def test_unknown_members_and_plans(ctx):
         members.create_member(ctx, "amy", "Another Amy")
     with pytest.raises(ValidationFailed):
         members.create_member(ctx, "Bad Id", "x")
+
+
+def test_a_new_start_never_reaches_back_into_the_last_period(net):
+    subscriptions.adjust_credits(net, "alice", -20, "spent elsewhere")  # the end forfeits nothing
+    subscriptions.cancel_subscription(net, "alice")
+    later(net, 40 * DAY)
+    with pytest.raises(ValidationFailed):
+        subscriptions.put_subscription(net, "alice", "pro", started_at=START + 20 * DAY)
+    sub = subscriptions.put_subscription(net, "alice", "pro", started_at=START + 31 * DAY)
+    assert sub.started_at == START + 31 * DAY

@@ -24,6 +24,9 @@ class Settings:
     clock: str = "system"
     start: datetime | None = None
     plans_file: str | None = None
+    # Per-token request rate, "COUNT/PERIOD" like "120/60s" (inmail.api.ratelimit);
+    # None: no limit.
+    rate_limit: str | None = None
 
     @classmethod
     def from_env(cls, **flags: object) -> Settings:
@@ -33,11 +36,16 @@ class Settings:
             "admin_token": os.environ.get("INMAIL_ADMIN_TOKEN") or None,
             "clock": os.environ.get("INMAIL_CLOCK") or "system",
             "plans_file": os.environ.get("INMAIL_CONFIG") or None,
+            "rate_limit": os.environ.get("INMAIL_RATE_LIMIT") or None,
         }
         env.update({key: value for key, value in flags.items() if value is not None})
         settings = cls(**env)  # type: ignore[arg-type]
         if settings.clock not in ("system", "manual"):
             raise ValidationFailed("clock must be 'system' or 'manual'")
+        if settings.rate_limit is not None:
+            from inmail.api.ratelimit import parse_rate_limit
+
+            parse_rate_limit(settings.rate_limit)  # a bad value stops the start, saying why
         return settings
 
 

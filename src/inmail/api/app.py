@@ -8,6 +8,7 @@ can live in one process, on one database or several.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from inmail.api.errors import install_error_handlers
 from inmail.api.limits import MAX_BODY_BYTES, BodyLimitMiddleware
 from inmail.api.metrics import Metrics, MetricsMiddleware
 from inmail.api.openapi import install_openapi
+from inmail.api.ratelimit import RateLimitMiddleware, parse_rate_limit
 from inmail.api.routes import ROUTERS
 from inmail.config import Settings
 from inmail.service.context import Context
@@ -37,7 +39,9 @@ def _version() -> str:
         return "0.0.0"
 
 
-def create_app(ctx: Context, settings: Settings) -> FastAPI:
+def create_app(
+    ctx: Context, settings: Settings, *, rate_clock: Callable[[], float] | None = None
+) -> FastAPI:
     app = FastAPI(
         title="inmail",
         version=_version(),
@@ -56,6 +60,11 @@ def create_app(ctx: Context, settings: Settings) -> FastAPI:
     install_error_handlers(app)
     # The last added runs first: metrics also see the 413s of the limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    if settings.rate_limit:
+        # Before the body limit and the routes: a limited request does nothing.
+        app.add_middleware(
+            RateLimitMiddleware, limit=parse_rate_limit(settings.rate_limit), clock=rate_clock
+        )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     for router in ROUTERS:
         app.include_router(router)

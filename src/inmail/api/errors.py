@@ -129,6 +129,11 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
     if exc.status_code == 404 and detail == "Not Found":  # Starlette's: no such route
         detail = f"no route {request.method} {request.url.path}"
+    if exc.status_code == 400 and detail == "There was an error parsing the body":
+        # FastAPI's answer to a body that is not UTF-8: a body the contract
+        # refuses as 422 validation-error, like any other body it cannot read.
+        body = problem("validation-error", "body: the request body is not valid UTF-8 JSON")
+        return problem_response(body)
     return problem_response(problem(code, detail, exc.status_code), headers=exc.headers)
 
 

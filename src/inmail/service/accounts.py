@@ -30,12 +30,19 @@ MAX_EVENTS_PER_SETTLE = 10_000
 
 def lock_members(work: Work, ids: Iterable[str]) -> dict[str, RowMapping]:
     """Lock the member rows in id order (so two writers never deadlock) and
-    return those that exist."""
+    return those that exist.
+
+    On PostgreSQL the lock is ``FOR NO KEY UPDATE``: writers of one account
+    still queue on it, but the foreign-key checks of other transactions
+    (``FOR KEY SHARE`` on the member, when they insert a notification or a
+    ledger entry for it) do not wait on it. With ``FOR UPDATE`` a reply holding
+    the member and waiting on an InMail's row deadlocked with a reminder batch
+    holding that row and inserting a notification for the same member."""
     rows = work.conn.execute(
         select(members)
         .where(members.c.id.in_(sorted(set(ids))))
         .order_by(members.c.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     ).mappings()
     return {row["id"]: row for row in rows}
 

@@ -73,7 +73,8 @@ def _settle_batch(ctx: Context, batch: int) -> int:
                 .where(members.c.id.in_(select(due.c.id)))
                 .order_by(members.c.id)
                 .limit(batch)
-                .with_for_update(skip_locked=True)
+                # NO KEY UPDATE, as accounts.lock_members takes it.
+                .with_for_update(skip_locked=True, key_share=True)
             )
             .scalars()
             .all()

@@ -66,7 +66,12 @@ def put_subscription(
             raise ValidationFailed(f"started_at can be at most {MAX_REPLAY.days} days ago")
         sub = subscription_of(work, member_id)
         if sub is None or sub["status"] == "cancelled":
-            _start(work, member_id, ctx.plans[plan_code], started_at or work.now, sub is None)
+            start = started_at or work.now
+            if sub is not None and start < sub["ends_at"]:
+                raise ValidationFailed(
+                    "started_at cannot be before the previous subscription ended"
+                )
+            _start(work, member_id, ctx.plans[plan_code], start, sub is None)
         else:
             _change(work, sub, plan_code)
         sub = subscription_of(work, member_id)
