@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite lint bench clean
+.PHONY: run test test-sqlite lint bench clean chaos
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,3 +29,9 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
+
+# The long crash and race runs (docs/reliability.md); override any variable.
+chaos: $(STAMP)
+	INMAIL_CHAOS_KILLS=$${INMAIL_CHAOS_KILLS:-30} INMAIL_CHAOS_SECONDS=$${INMAIL_CHAOS_SECONDS:-180} \
+	INMAIL_RACE_ITERATIONS=$${INMAIL_RACE_ITERATIONS:-100} \
+	$(BIN)/pytest -s -p no:cacheprovider tests/reliability/test_crash.py tests/reliability/test_races.py

@@ -1,4 +1,4 @@
-"""A reference model of the rules in API.md section 1, in plain Python.
+"""A reference model of the product contract's rules, in plain Python.
 
 It is written from the contract, not from the engine: everything lives in
 dicts and lists, time moves only through :meth:`Model.move_clock`, and every

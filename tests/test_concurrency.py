@@ -60,3 +60,30 @@ def test_sixteen_concurrent_sends_with_one_credit_left(ctx, database_url, shared
     spends = [e for e in subscriptions.list_ledger(ctx, "alice").items if e.kind == "spend"]
     assert len(spends) == 1
     assert len(messages.sent(ctx, "alice").items) == 1
+
+
+def test_concurrent_clock_advances_add_up(ctx, database_url):
+    """Each move reads the clock under its row lock: two one-day advances at
+    once move it two days, never one."""
+    from datetime import timedelta
+
+    from inmail.service.due import clock_now, move_clock
+    from tests.conftest import START
+
+    contexts = [make_context(database_url) for _ in range(4)]
+    barrier = threading.Barrier(len(contexts))
+
+    def advance(other):
+        barrier.wait()
+        move_clock(other, advance=timedelta(days=1))
+
+    threads = [threading.Thread(target=advance, args=(c,)) for c in contexts]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        for other in contexts:
+            other.database.dispose()
+    assert clock_now(ctx) == START + timedelta(days=4)

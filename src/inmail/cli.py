@@ -117,13 +117,18 @@ def serve(
         )
     except (InmailError, ValueError) as exc:
         raise fail(str(exc)) from exc
-    problem = admin_token_problem(settings)
-    if problem and settings.clock == "system" and not demo:
-        raise fail(problem)
-    if problem:
-        # Demos and manual-clock runs get a fresh random admin token instead.
+    if settings.start is not None and settings.clock != "manual":
+        err.print("warning: --start only applies with --clock manual; ignored")
+    if settings.admin_token is None and (demo or settings.clock == "manual"):
+        # Demos and manual-clock runs without a token get a random one.
         settings = dataclasses.replace(settings, admin_token=secrets.token_urlsafe(32))
         console.print(f"admin token (this run only): [bold]{settings.admin_token}[/]")
+    problem = admin_token_problem(settings)
+    if problem and settings.clock == "system":
+        raise fail(problem)
+    if problem:
+        # A short token is the operator's choice on a test clock; say so.
+        err.print(f"warning: {problem}")
     try:
         ctx = open_context(settings)
     except InmailError as exc:

@@ -56,6 +56,14 @@ class ManualClock:
         )
         return conn.execute(select(clock_table.c.now).where(clock_table.c.id == 1)).scalar_one()
 
+    def locked_now(self, conn: Connection) -> datetime:
+        """The time, with the clock row locked until the transaction ends, so
+        two moves of the clock never both start from the same time."""
+        self.now(conn)  # make sure the row exists
+        return conn.execute(
+            select(clock_table.c.now).where(clock_table.c.id == 1).with_for_update()
+        ).scalar_one()
+
     def set(self, conn: Connection, to: datetime) -> None:
         self.now(conn)  # make sure the row exists
         conn.execute(update(clock_table).where(clock_table.c.id == 1).values(now=to))

@@ -134,7 +134,7 @@ def test_openapi_documents_every_route_and_its_errors(app, api):
     }
     routes = api_routes(app)
     assert sorted(operations) == routes
-    assert len(routes) == 26  # every route of API.md section 2
+    assert len(routes) == 26  # every route of the contract
     for method, path in routes:
         operation = operations[(method, path)]
         assert operation["description"].startswith("Who: "), path

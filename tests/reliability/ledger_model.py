@@ -1,7 +1,7 @@
 """A small reference model of the balances, for replaying acknowledged
 requests in the order they were acknowledged.
 
-Written from API.md section 1, not from the engine, and only as much of it as
+Written from the product contract's rules, not from the engine, and only as much of it as
 balances need: first grants, renewals (grant up to the cap), the end of a
 cancelled subscription (the balance forfeited), InMail spends and refunds,
 and adjustments. Notifications, reminders and expiries move no credit, so

@@ -1,4 +1,4 @@
-"""The HTTP API (API.md section 2): ``create_app`` builds it."""
+"""The HTTP API (the product contract's HTTP routes): ``create_app`` builds it."""
 
 from inmail.api.app import create_app
 

@@ -18,12 +18,12 @@ from pydantic.json_schema import SkipJsonSchema
 from inmail.api.types import Out, PatchBody, RequestBody, Text, TimeIn, Timestamp
 from inmail.domain.messages import BODY_MAX, SUBJECT_MAX
 from inmail.service.due import MAX_MOVE
+from inmail.service.members import MEMBER_ID, NAME_MAX
 from inmail.service.subscriptions import NOTE_MAX
 
 # Copied from the engine's pattern with \Z semantics (Pydantic's $ never
 # matches before a trailing newline, Python's re does).
-MEMBER_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
-NAME_MAX = 200
+MEMBER_ID_PATTERN = MEMBER_ID.pattern
 # The engine's bound on one clock move (also keeps the sum from overflowing).
 MAX_ADVANCE = MAX_MOVE
 

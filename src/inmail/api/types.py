@@ -17,9 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-
-def _rfc3339(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().removesuffix("+00:00") + "Z"
+from inmail.domain.times import rfc3339
 
 
 def _text_only(value: Any) -> Any:
@@ -49,7 +47,7 @@ Text = Annotated[StrictStr, AfterValidator(storable)]
 
 Timestamp = Annotated[
     datetime,
-    PlainSerializer(_rfc3339, return_type=str, when_used="json"),
+    PlainSerializer(rfc3339, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-01-15T09:30:00Z"}),
 ]
 TimeIn = Annotated[

@@ -18,6 +18,7 @@ from inmail.domain import calendar, credits
 from inmail.domain.errors import NotFound
 from inmail.domain.messages import Status
 from inmail.domain.plans import Plan
+from inmail.domain.times import rfc3339
 from inmail.service.context import Work
 from inmail.store import ledger
 from inmail.store.notify import notify
@@ -44,7 +45,9 @@ def lock_members(work: Work, ids: Iterable[str]) -> dict[str, RowMapping]:
         .order_by(members.c.id)
         .with_for_update(key_share=True)
     ).mappings()
-    return {row["id"]: row for row in rows}
+    locked = {row["id"]: row for row in rows}
+    work.refresh_now()
+    return locked
 
 
 def lock_member(work: Work, member_id: str) -> RowMapping:
@@ -161,7 +164,7 @@ def _warn(work: Work, sub: dict[str, Any], at: datetime) -> None:
             "cap_forfeit_warning",
             at,
             data={
-                "renewal_at": sub["next_renewal_at"].isoformat(),
+                "renewal_at": rfc3339(sub["next_renewal_at"]),
                 "balance": balance,
                 "monthly_credits": plan.monthly_credits,
                 "max_balance": plan.max_balance,

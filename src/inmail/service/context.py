@@ -25,6 +25,19 @@ class Work:
     conn: Connection
     now: datetime
     plans: dict[str, Plan]
+    clock: Clock
+
+    def refresh_now(self) -> None:
+        """Read the clock again after waiting for account locks.
+
+        On PostgreSQL a transaction that read ``now`` and then queued behind
+        another writer of the same account would otherwise act at a time
+        earlier than what that writer committed (a response queued behind the
+        expiry at its deadline would be dated before it). SQLite takes its
+        write lock before the clock is first read, so it needs no second look.
+        """
+        if self.conn.dialect.name != "sqlite":
+            self.now = max(self.now, self.clock.now(self.conn))
 
 
 _current: ContextVar[Work | None] = ContextVar("inmail_current_work", default=None)
@@ -47,7 +60,7 @@ class Context:
                 yield outer
             return
         with self.database.transaction(write=write) as conn:
-            work = Work(conn=conn, now=self.clock.now(conn), plans=self.plans)
+            work = Work(conn=conn, now=self.clock.now(conn), plans=self.plans, clock=self.clock)
             token = _current.set(work)
             try:
                 yield work

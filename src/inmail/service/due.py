@@ -8,6 +8,7 @@ Every step is idempotent: running it twice changes nothing.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -111,22 +112,52 @@ def clock_now(ctx: Context) -> datetime:
         return work.now
 
 
-def move_clock(ctx: Context, to: datetime, *, process: bool = True) -> datetime:
-    """Move the manual clock forward to ``to`` and (unless told not to, as the
-    lag tests do) process everything due up to it before returning."""
+def move_clock(
+    ctx: Context,
+    to: datetime | None = None,
+    *,
+    advance: timedelta | None = None,
+    process: bool = True,
+) -> datetime:
+    """Move the manual clock forward, to ``to`` or by ``advance``, and (unless
+    told not to, as the lag tests do) process everything due up to the new time
+    before returning. The move reads and writes the clock under its row lock."""
     clock = ctx.clock
     if not isinstance(clock, ManualClock):
         raise ClockNotManual()
     with ctx.unit_of_work() as work:
-        if to < work.now:
+        current = clock.locked_now(work.conn)
+        try:
+            target = to if to is not None else current + (advance or timedelta(0))
+        except OverflowError as exc:  # past year 9999
+            raise ValidationFailed("the clock cannot go past the year 9999") from exc
+        if target < current:
             raise ValidationFailed("time never goes back")
-        if to - work.now > MAX_MOVE:
+        if target - current > MAX_MOVE:
             # One settle handles a bounded number of events per account.
             raise ValidationFailed(f"the clock moves at most {MAX_MOVE.days} days at once")
-        clock.set(work.conn, to)
+        clock.set(work.conn, target)
     if process:
-        run_due(ctx)
-    return to
+        run_until_done(ctx)
+    return target
+
+
+# How long run_until_done waits for rows other workers hold (SKIP LOCKED).
+DRAIN_WAIT_S = 30.0
+
+
+def run_until_done(ctx: Context) -> DueResult:
+    """run_due, then again until nothing is due: rows skipped because another
+    worker held them are waited for (up to DRAIN_WAIT_S), so a caller that moved
+    the clock answers only once every due event has been processed."""
+    result = run_due(ctx)
+    deadline = time.monotonic() + DRAIN_WAIT_S
+    while oldest_due(ctx) is not None and time.monotonic() < deadline:
+        time.sleep(0.02)
+        more = run_due(ctx)
+        result.accounts += more.accounts
+        result.reminders += more.reminders
+    return result
 
 
 def oldest_due(ctx: Context) -> datetime | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from inmail.domain.errors import Conflict, NotFound, ValidationFailed
 from inmail.service.accounts import lock_member, lock_members
@@ -35,18 +36,25 @@ def create_member(
         raise ValidationFailed(f"id must match {MEMBER_ID.pattern}")
     name = _check_name(name)
     with ctx.unit_of_work() as work:
+        taken = Conflict(f"member id {member_id!r} is taken")
         if lock_members(work, [member_id]):
-            raise Conflict(f"member id {member_id!r} is taken")
-        work.conn.execute(
-            insert(members).values(
-                id=member_id,
-                name=name,
-                inmail_opt_out=inmail_opt_out,
-                open_profile=open_profile,
-                created_at=work.now,
-                balance=0,
-            )
-        )
+            raise taken
+        try:
+            # Two creations of one new id at once both find no row to lock;
+            # the second insert then fails on the primary key.
+            with work.conn.begin_nested():
+                work.conn.execute(
+                    insert(members).values(
+                        id=member_id,
+                        name=name,
+                        inmail_opt_out=inmail_opt_out,
+                        open_profile=open_profile,
+                        created_at=work.now,
+                        balance=0,
+                    )
+                )
+        except IntegrityError as exc:
+            raise taken from exc
         return MemberView.of(lock_member(work, member_id))
 
 

@@ -113,7 +113,7 @@ def advance(
         step = UNITS.get(unit)
         if step is None or count <= 0 or step * count > MAX_ADVANCE:
             raise ValidationFailed("advance by a positive number of hours or days, up to ten years")
-        due.move_clock(web.ctx, due.clock_now(web.ctx) + step * count)
+        due.move_clock(web.ctx, advance=step * count)
 
     return _done(request, act, f"The clock moved forward {amount.strip()} {unit}.")
 

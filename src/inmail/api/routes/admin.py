@@ -11,7 +11,6 @@ from inmail.api.deps import CtxDep, MetricsDep
 from inmail.api.idempotency import Idempotency, run_idempotent
 from inmail.api.openapi import post_problems, problems
 from inmail.api.schemas import AuditOut, CheckOut, ClockMoved, ClockMoveIn, ClockOut
-from inmail.domain.errors import ValidationFailed
 from inmail.service import audit, due
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -42,22 +41,17 @@ def move_clock(
     up to the new time has been processed, in due-time order."""
 
     def move() -> ClockMoved:
-        to = body.to
-        if to is None:
-            try:
-                to = due.clock_now(ctx) + timedelta(seconds=body.advance_seconds or 0)
-            except OverflowError as exc:  # past year 9999
-                raise ValidationFailed("the clock cannot go past the year 9999") from exc
         # The move is stored with its idempotent answer; the due events are
-        # processed after that commits, in run_due's own bounded batches
-        # (inside the answer's transaction they would read the old time).
-        return ClockMoved(now=due.move_clock(ctx, to, process=False))
+        # processed after that commits (inside the answer's transaction they
+        # would read the old time).
+        advance = timedelta(seconds=body.advance_seconds or 0)
+        return ClockMoved(now=due.move_clock(ctx, body.to, advance=advance, process=False))
 
     response = run_idempotent(ctx, idem, move, status_code=200)
     if response.status_code == 200:
         # Also on a replay: run_due is idempotent, and a retry after a crash
         # between the move and the processing must still answer processed.
-        metrics.record_due(due.run_due(ctx))
+        metrics.record_due(due.run_until_done(ctx))
     return response
 
 
