@@ -196,3 +196,19 @@ def ctx(database_url: str) -> Iterator[Context]:
     report = audit(context)
     context.database.dispose()
     assert report.ok, [c for c in report.checks if not c.ok]
+
+
+@pytest.fixture
+def net(ctx: Context) -> Context:
+    """alice (pro), bob, carol (open profile), dave (opted out) and erin
+    (alice's connection)."""
+    from inmail.service import members, subscriptions
+
+    members.create_member(ctx, "alice", "Alice")
+    members.create_member(ctx, "bob", "Bob")
+    members.create_member(ctx, "carol", "Carol", open_profile=True)
+    members.create_member(ctx, "dave", "Dave", inmail_opt_out=True)
+    members.create_member(ctx, "erin", "Erin")
+    members.connect(ctx, "alice", "erin")
+    subscriptions.put_subscription(ctx, "alice", "pro")
+    return ctx

@@ -11,20 +11,7 @@ from inmail.domain.errors import (
     ValidationFailed,
 )
 from inmail.domain.messages import Charge
-from inmail.service import members, messages, subscriptions
-
-
-@pytest.fixture
-def net(ctx):
-    """alice (pro), bob, carol (open profile), dave (opted out), erin (alice's connection)."""
-    members.create_member(ctx, "alice", "Alice")
-    members.create_member(ctx, "bob", "Bob")
-    members.create_member(ctx, "carol", "Carol", open_profile=True)
-    members.create_member(ctx, "dave", "Dave", inmail_opt_out=True)
-    members.create_member(ctx, "erin", "Erin")
-    members.connect(ctx, "alice", "erin")
-    subscriptions.put_subscription(ctx, "alice", "pro")
-    return ctx
+from inmail.service import messages, subscriptions
 
 
 def test_each_reason_a_message_costs_what_it_costs(net):

@@ -43,19 +43,6 @@ def entries(ctx, member="alice"):
     ]
 
 
-@pytest.fixture
-def net(ctx):
-    """alice (pro) and bob, carol (open profile), dave (opted out), erin (alice's connection)."""
-    members.create_member(ctx, "alice", "Alice")
-    members.create_member(ctx, "bob", "Bob")
-    members.create_member(ctx, "carol", "Carol", open_profile=True)
-    members.create_member(ctx, "dave", "Dave", inmail_opt_out=True)
-    members.create_member(ctx, "erin", "Erin")
-    members.connect(ctx, "alice", "erin")
-    subscriptions.put_subscription(ctx, "alice", "pro")
-    return ctx
-
-
 def test_first_grant_and_monthly_renewals_up_to_the_cap(net):
     assert balance(net) == 20
     later(net, timedelta(days=31))  # Feb 15
