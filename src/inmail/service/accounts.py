@@ -57,6 +57,14 @@ def lock_member(work: Work, member_id: str) -> RowMapping:
     return row
 
 
+def settle_member(work: Work, member_id: str) -> RowMapping:
+    """Lock an existing member's account and apply its due events: the first
+    step of every operation on one account."""
+    row = lock_member(work, member_id)
+    settle(work, member_id)
+    return row
+
+
 def balance_of(work: Work, member_id: str) -> int:
     return int(
         work.conn.execute(select(members.c.balance).where(members.c.id == member_id)).scalar_one()

@@ -20,7 +20,13 @@ from inmail.domain.messages import (
     refunds,
     reminder_at,
 )
-from inmail.service.accounts import balance_of, lock_members, settle, subscription_of
+from inmail.service.accounts import (
+    balance_of,
+    lock_members,
+    settle,
+    settle_member,
+    subscription_of,
+)
 from inmail.service.context import Context, Work
 from inmail.service.paging import check_limit, decode_cursor, decode_id_cursor, encode_cursor
 from inmail.service.views import MessageView, NotificationView, Page
@@ -304,9 +310,7 @@ def _list(
         else (messages.c.sender_id, messages.c.hidden_for_sender)
     )
     with ctx.unit_of_work() as work:
-        if not lock_members(work, [member_id]):
-            raise NotFound(f"no member {member_id!r}")
-        settle(work, member_id)
+        settle_member(work, member_id)
         query = select(messages).where(owner == member_id, hidden.is_(False))
         if before is not None:
             query = query.where(messages.c.id < before)
@@ -338,9 +342,7 @@ def list_notifications(
     limit = check_limit(limit)
     n = notifications.c
     with ctx.unit_of_work() as work:
-        if not lock_members(work, [member_id]):
-            raise NotFound(f"no member {member_id!r}")
-        settle(work, member_id)
+        settle_member(work, member_id)
         query = select(notifications).where(n.member_id == member_id)
         if cursor is not None:
             at_text, id_text = decode_cursor(cursor, 2)

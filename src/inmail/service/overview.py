@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from inmail.domain.errors import NotFound
 from inmail.domain.messages import Status
-from inmail.service.accounts import lock_member, lock_members, settle
+from inmail.service.accounts import lock_members, settle, settle_member
 from inmail.service.context import Context
 from inmail.service.paging import check_limit, decode_cursor, encode_cursor
 from inmail.service.views import MessageView, Page
@@ -89,8 +89,7 @@ def awaiting_inmails(ctx: Context, member_id: str, *, limit: int = 200) -> list[
     deadline first (the same set ``awaiting_response`` counts)."""
     m = messages.c
     with ctx.unit_of_work() as work:
-        lock_member(work, member_id)
-        settle(work, member_id)
+        settle_member(work, member_id)
         rows = work.conn.execute(
             select(messages)
             .where(

@@ -13,10 +13,10 @@ from inmail.domain.messages import Status
 from inmail.domain.plans import Plan
 from inmail.service.accounts import (
     balance_of,
-    lock_member,
     plan_of,
     schedule_after,
     settle,
+    settle_member,
     subscription_of,
 )
 from inmail.service.context import Context, Work
@@ -46,11 +46,6 @@ def _view(work: Work, sub: dict[str, Any]) -> SubscriptionView:
     )
 
 
-def _settled(work: Work, member_id: str) -> None:
-    lock_member(work, member_id)
-    settle(work, member_id)
-
-
 def put_subscription(
     ctx: Context, member_id: str, plan_code: str, started_at: datetime | None = None
 ) -> SubscriptionView:
@@ -58,7 +53,7 @@ def put_subscription(
     if plan_code not in ctx.plans:
         raise ValidationFailed(f"unknown plan {plan_code!r}; plans: {', '.join(ctx.plans)}")
     with ctx.unit_of_work() as work:
-        _settled(work, member_id)
+        settle_member(work, member_id)
         if started_at is not None and started_at > work.now:
             raise ValidationFailed("started_at cannot be in the future")
         if started_at is not None and work.now - started_at > MAX_REPLAY:
@@ -121,7 +116,7 @@ def _change(work: Work, sub: dict[str, Any], plan_code: str) -> None:
 
 def get_subscription(ctx: Context, member_id: str) -> SubscriptionView:
     with ctx.unit_of_work() as work:
-        _settled(work, member_id)
+        settle_member(work, member_id)
         sub = subscription_of(work, member_id)
         if sub is None:
             raise NotFound(f"member {member_id!r} has no subscription")
@@ -131,7 +126,7 @@ def get_subscription(ctx: Context, member_id: str) -> SubscriptionView:
 def cancel_subscription(ctx: Context, member_id: str) -> SubscriptionView:
     """Cancel at the end of the current period: the balance is forfeited then."""
     with ctx.unit_of_work() as work:
-        _settled(work, member_id)
+        settle_member(work, member_id)
         sub = subscription_of(work, member_id)
         if sub is None:
             raise NotFound(f"member {member_id!r} has no subscription")
@@ -150,7 +145,7 @@ def cancel_subscription(ctx: Context, member_id: str) -> SubscriptionView:
 
 def get_credits(ctx: Context, member_id: str) -> CreditsView:
     with ctx.unit_of_work() as work:
-        _settled(work, member_id)
+        settle_member(work, member_id)
         balance = balance_of(work, member_id)
         sub = subscription_of(work, member_id)
         live = sub is not None and sub["status"] != "cancelled"
@@ -199,7 +194,7 @@ def list_ledger(
     limit = check_limit(limit)
     before = decode_id_cursor(cursor)
     with ctx.unit_of_work() as work:
-        _settled(work, member_id)
+        settle_member(work, member_id)
         query = select(ledger_entries).where(ledger_entries.c.member_id == member_id)
         if before is not None:
             query = query.where(ledger_entries.c.id < before)
@@ -223,7 +218,7 @@ def adjust_credits(ctx: Context, member_id: str, amount: int, reason: str) -> Le
     if not reason or len(reason) > NOTE_MAX:
         raise ValidationFailed(f"reason must be 1 to {NOTE_MAX} characters")
     with ctx.unit_of_work() as work:
-        _settled(work, member_id)
+        settle_member(work, member_id)
         if ledger.post(work.conn, member_id, "adjustment", amount, work.now, note=reason) is None:
             raise Conflict(
                 f"an adjustment of {amount} would take the balance "
