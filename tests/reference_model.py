@@ -5,13 +5,12 @@ dicts and lists, time moves only through :meth:`Model.move_clock`, and every
 rule is one short, literal piece of code. Speed does not matter here.
 
 How time is modelled: the contract says that due events (renewals, the
-cap-forfeit warning, the end of a cancelled subscription, expiries) are
-applied before any operation that touches an account, each at its own due
-time, so no answer may depend on when a worker ran. The model therefore
-applies them *eagerly*, in due-time order, whenever the clock moves. The one
-thing that does depend on the worker is the reminder: it goes out only when
-the due-event step runs (:meth:`Model.run_due`), and a response that comes
-first cancels it.
+cap-forfeit warning, the end of a cancelled subscription, expiries and
+reminders) are applied before any operation that touches an account, each at
+its own due time, so no answer may depend on when a worker ran. The model
+therefore applies them *eagerly*, in due-time order, whenever the clock
+moves: a reminder whose time has come goes out, dated at that time, even if
+a response follows before any worker runs.
 
 Where the contract leaves a choice open, the model takes the engine's
 reading:
@@ -201,18 +200,8 @@ class Model:
             self.run_due()
 
     def run_due(self) -> None:
-        """What the worker adds to settling: the reminders that are due."""
+        """The worker adds nothing to settling: every due event is applied already."""
         self._apply_due_events(self.now)
-        for message in self.messages.values():
-            if (
-                message.kind == "inmail"
-                and message.responded_at is None
-                and not message.reminded
-                and message.reminder_at is not None
-                and message.reminder_at <= self.now
-            ):
-                message.reminded = True
-                self._notify(message.recipient, "inmail_reminder", message.reminder_at, message.id)
 
     def _due_events(self, until: datetime) -> list[tuple[datetime, int, Any]]:
         events: list[tuple[datetime, int, Any]] = []
@@ -233,6 +222,14 @@ class Model:
                 and not message.expired
             ):
                 events.append((deadline, len(events), ("expiry", message.id)))
+            reminder = message.reminder_at
+            if (
+                reminder is not None
+                and reminder <= until
+                and message.responded_at is None
+                and not message.reminded
+            ):
+                events.append((reminder, len(events), ("reminder", message.id)))
         return events
 
     def _apply_due_events(self, until: datetime) -> None:
@@ -245,6 +242,8 @@ class Model:
                 self._warning(key, at)
             elif what == "renewal":
                 self._renewal(key, at)
+            elif what == "reminder":
+                self._reminder(key, at)
             else:
                 self._expiry(key, at)
 
@@ -269,6 +268,11 @@ class Model:
         self._notify(member_id, "credits_renewed", at)
         sub.renewals_done += 1
         sub.warning_decided = False
+
+    def _reminder(self, message_id: int, at: datetime) -> None:
+        message = self.messages[message_id]
+        message.reminded = True
+        self._notify(message.recipient, "inmail_reminder", at, message_id)
 
     def _expiry(self, message_id: int, at: datetime) -> None:
         message = self.messages[message_id]

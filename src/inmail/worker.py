@@ -1,8 +1,9 @@
 """The due-event loop: `inmail worker`, and a thread inside `inmail serve`.
 
-It only hastens what settle-before-act would do anyway (plus reminders), so a
-stopped worker never changes an answer. It stops between batches: a SIGTERM
-mid-batch lets the batch's transaction finish.
+It only hastens what settle-before-act would do anyway, so a stopped worker
+never changes an answer, only how soon a reminder or an expiry is heard of.
+It stops between batches: a SIGTERM mid-batch lets the batch's transaction
+finish.
 """
 
 from __future__ import annotations
@@ -47,7 +48,11 @@ def run_worker(
         if on_result is not None and result.total:
             on_result(result)
         if result.total:
-            log.info("processed %d accounts and %d reminders", result.accounts, result.reminders)
+            log.info(
+                "settled %d accounts, pruned %d idempotency keys",
+                result.accounts,
+                result.pruned_keys,
+            )
         else:
             stop.wait(idle_s)
 

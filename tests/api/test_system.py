@@ -63,10 +63,10 @@ def test_metrics_show_the_due_lag(api, ctx, app):
     lag = _sample(api.get("/metrics").text, "inmail_due_lag_seconds")
     # the check for a cap-forfeit warning (7 days before the Feb 15 renewal)
     assert lag == timedelta(days=8).total_seconds()
-    app.state.on_due(DueResult(accounts=3, reminders=2))  # what inmail serve's worker calls
+    app.state.on_due(DueResult(accounts=3, pruned_keys=2))  # what inmail serve's worker calls
     text = api.get("/metrics").text
     assert _sample(text, "inmail_due_events_processed_total", '{kind="accounts"}') == 3
-    assert _sample(text, "inmail_due_events_processed_total", '{kind="reminders"}') == 2
+    assert _sample(text, "inmail_due_events_processed_total", '{kind="idempotency_keys"}') == 2
 
 
 def test_metrics_see_forfeits(api):

@@ -30,12 +30,6 @@ class Unauthorized(InmailError):
     code = "unauthorized"
 
 
-class IdempotencyConflict(InmailError):
-    """This Idempotency-Key was already used for another request."""
-
-    code = "idempotency-conflict"
-
-
 # The contract's codes first, then the HTTP-level ones it does not name.
 STATUS: dict[str, int] = {
     "unauthorized": 401,

@@ -16,14 +16,12 @@ from collections.abc import Iterator
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inmail.service import due
+from inmail.service import due, stats
 from inmail.service.context import Context
 from inmail.service.due import DueResult
-from inmail.store.tables import ledger_entries
 
 # Ledger kind -> metric name and sign (spends and forfeits are negative entries).
 LEDGER_COUNTERS = {
@@ -67,15 +65,7 @@ class DatabaseCollector(Collector):
         yield from self._families(totals)
 
     def _totals(self) -> dict[str, int]:
-        L = ledger_entries.c
-        # A plain read transaction: no clock reading is needed for a sum.
-        with self.ctx.database.transaction(write=False) as conn:
-            rows = conn.execute(
-                select(L.kind, func.coalesce(func.sum(L.amount), 0))
-                .where(L.kind.in_(list(LEDGER_COUNTERS)))
-                .group_by(L.kind)
-            ).all()
-        return {kind: int(total) for kind, total in rows}
+        return stats.ledger_totals(self.ctx, list(LEDGER_COUNTERS))
 
     @staticmethod
     def _families(totals: dict[str, int]) -> Iterator[Metric]:
@@ -100,7 +90,7 @@ class Metrics:
         )
         self.due_events = Counter(
             "inmail_due_events_processed",
-            "Due events processed by run_due in this process (accounts settled, reminders).",
+            "Work done by run_due in this process (accounts settled, idempotency keys pruned).",
             ["kind"],
             registry=self.registry,
         )
@@ -114,7 +104,7 @@ class Metrics:
         """Count a run_due result (the clock route calls this; so may a worker
         running in the same process)."""
         self.due_events.labels("accounts").inc(result.accounts)
-        self.due_events.labels("reminders").inc(result.reminders)
+        self.due_events.labels("idempotency_keys").inc(result.pruned_keys)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

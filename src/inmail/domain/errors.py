@@ -69,3 +69,9 @@ class PlansFileError(InmailError):
     """The plans file is not valid."""
 
     code = "plans-file-error"
+
+
+class IdempotencyConflict(InmailError):
+    """This Idempotency-Key was already used for another request."""
+
+    code = "idempotency-conflict"

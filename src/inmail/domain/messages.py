@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from inmail.domain.errors import (
@@ -106,9 +107,31 @@ def refunds(response_at: datetime, deadline: datetime | None) -> bool:
     return deadline is not None and response_at < deadline
 
 
+def past_deadline(deadline: datetime | None, now: datetime) -> bool:
+    """The refund window is over at ``now``: the InMail expires then."""
+    return deadline is not None and not refunds(now, deadline)
+
+
 def effective_status(status: str, deadline: datetime | None, now: datetime) -> str:
     """The status as of ``now``: an InMail still marked awaiting past its deadline
     is expired, whether or not its expiry has been processed yet."""
-    if status == Status.AWAITING and deadline is not None and now >= deadline:
+    if status == Status.AWAITING and past_deadline(deadline, now):
         return Status.EXPIRED
     return status
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a response at some moment does to one unanswered InMail."""
+
+    status: Status
+    refund: bool
+
+
+def answer(status: str, deadline: datetime | None, now: datetime) -> Answer:
+    """A response at ``now`` to an unanswered InMail: inside its window it is
+    ``responded`` and a paid one (the one with a deadline) gives its credit
+    back; after it, the InMail stays ``expired`` and nothing comes back."""
+    if effective_status(status, deadline, now) == Status.AWAITING:
+        return Answer(Status.RESPONDED, refund=refunds(now, deadline))
+    return Answer(Status.EXPIRED, refund=False)

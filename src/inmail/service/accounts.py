@@ -1,198 +1,256 @@
-"""Locking an account and applying its due events ("settle before act").
+"""Opening accounts: lock them, read each once, and apply what fell due
+("settle before act"); the worker applies due events with the same code.
 
-Before any operation on a member, the events that fell due for their account
-(renewals, the cap-forfeit warning, the end of a cancelled subscription and
-the expiry of their InMails) are applied in due-time order, each carrying its
-due time as ``at``. So no answer depends on when a worker last ran.
+Every event is dated at its due time, so no answer depends on when a worker
+last ran. The events of many accounts are written together: a few statements
+for a whole worker batch, not a round trip per account.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, select, update
-
-from inmail.domain import calendar, credits
+from inmail.domain import due
 from inmail.domain.errors import NotFound
-from inmail.domain.messages import Status
+from inmail.domain.lifecycle import Ended, Renewed, Subscription, SubscriptionStatus, Warned
 from inmail.domain.plans import Plan
 from inmail.domain.times import rfc3339
-from inmail.service.context import Work
-from inmail.store import ledger
-from inmail.store.notify import notify
-from inmail.store.tables import members, messages, subscriptions
-
-# A bound on one settle: far more renewals than any real replay needs
-# (a subscription started 100 years ago has 1,200 renewals and 1,200 warnings).
-MAX_EVENTS_PER_SETTLE = 10_000
+from inmail.service.work import Work
+from inmail.store import accounts as store
+from inmail.store import ledger, notify
+from inmail.store import messages as message_store
 
 
-def lock_members(work: Work, ids: Iterable[str]) -> dict[str, RowMapping]:
-    """Lock the member rows in id order (so two writers never deadlock) and
-    return those that exist.
+@dataclass(frozen=True)
+class Account:
+    """A member's row and subscription, as read once under the lock."""
 
-    On PostgreSQL the lock is ``FOR NO KEY UPDATE``: writers of one account
-    still queue on it, but the foreign-key checks of other transactions
-    (``FOR KEY SHARE`` on the member, when they insert a notification or a
-    ledger entry for it) do not wait on it. With ``FOR UPDATE`` a reply holding
-    the member and waiting on an InMail's row deadlocked with a reminder batch
-    holding that row and inserting a notification for the same member."""
-    rows = work.conn.execute(
-        select(members)
-        .where(members.c.id.in_(sorted(set(ids))))
-        .order_by(members.c.id)
-        .with_for_update(key_share=True)
-    ).mappings()
-    locked = {row["id"]: row for row in rows}
+    id: str
+    name: str
+    balance: int
+    inmail_opt_out: bool
+    open_profile: bool
+    created_at: datetime
+    due_at: datetime | None
+    subscription: Subscription | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Account:
+        sub = None
+        if row["status"] is not None:
+            sub = Subscription(
+                plan=row["plan"],
+                status=SubscriptionStatus(row["status"]),
+                started_at=row["started_at"],
+                renewals_done=row["renewals_done"],
+                next_renewal_at=row["next_renewal_at"],
+                warning_due_at=row["warning_due_at"],
+                ends_at=row["ends_at"],
+            )
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            balance=row["balance"],
+            inmail_opt_out=row["inmail_opt_out"],
+            open_profile=row["open_profile"],
+            created_at=row["created_at"],
+            due_at=row["due_at"],
+            subscription=sub,
+        )
+
+    def is_due(self, now: datetime) -> bool:
+        return self.due_at is not None and self.due_at <= now
+
+    @property
+    def subscribed(self) -> bool:
+        """May send InMails: an active or cancelling subscription."""
+        return self.subscription is not None and self.subscription.status.live
+
+    def plan(self, plans: dict[str, Plan]) -> Plan | None:
+        """The plan of a live subscription."""
+        return plans[self.subscription.plan] if self.subscribed else None  # type: ignore[union-attr]
+
+
+def open_accounts(work: Work, ids: Sequence[str]) -> dict[str, Account]:
+    """Lock the accounts, settle them, and keep them on ``work``. A missing
+    one is NotFound, checked in the order given."""
+    locked = lock(work, ids)
+    for member_id in ids:
+        if member_id not in locked:
+            raise NotFound(f"no member {member_id!r}")
+    settled = settle(work, list(locked.values()))
+    work.accounts.update(settled)
+    return settled
+
+
+def lock(work: Work, ids: Iterable[str]) -> dict[str, Account]:
+    """Lock and read the accounts that exist, without settling them."""
+    locked = {mid: Account.of(row) for mid, row in store.lock(work.conn, ids).items()}
     work.refresh_now()
     return locked
 
 
-def lock_member(work: Work, member_id: str) -> RowMapping:
-    row = lock_members(work, [member_id]).get(member_id)
-    if row is None:
-        raise NotFound(f"no member {member_id!r}")
-    return row
-
-
-def settle_member(work: Work, member_id: str) -> RowMapping:
-    """Lock an existing member's account and apply its due events: the first
-    step of every operation on one account."""
-    row = lock_member(work, member_id)
-    settle(work, member_id)
-    return row
-
-
-def balance_of(work: Work, member_id: str) -> int:
-    return int(
-        work.conn.execute(select(members.c.balance).where(members.c.id == member_id)).scalar_one()
-    )
-
-
-def subscription_of(work: Work, member_id: str) -> dict[str, Any] | None:
-    row = (
-        work.conn.execute(select(subscriptions).where(subscriptions.c.member_id == member_id))
-        .mappings()
-        .first()
-    )
-    return dict(row) if row is not None else None
-
-
-def plan_of(work: Work, sub: dict[str, Any]) -> Plan:
-    return work.plans[sub["plan"]]
-
-
-def settle(work: Work, member_id: str) -> None:
-    """Apply every event of this account due at or before ``work.now``.
-
-    The caller holds the member's row lock."""
-    sub = subscription_of(work, member_id)
-    if sub is not None:
-        _settle_subscription(work, sub)
-    expire_inmails(work, member_id)
-
-
-def _settle_subscription(work: Work, sub: dict[str, Any]) -> None:
-    before = dict(sub)
-    for _ in range(MAX_EVENTS_PER_SETTLE):
-        due = [
-            (at, event)
-            for at, event in (
-                (sub["warning_due_at"], "warning"),
-                (sub["next_renewal_at"], "renewal"),
-            )
-            if at is not None and at <= work.now
-        ]
-        if not due:
-            break
-        at, event = min(due)
-        if event == "warning":
-            _warn(work, sub, at)
-        elif sub["status"] == "cancelling":
-            _end(work, sub, at)
-        else:
-            _renew(work, sub, at)
-    else:
-        raise RuntimeError(f"more than {MAX_EVENTS_PER_SETTLE} due events for one account")
-    changed = {key: value for key, value in sub.items() if before[key] != value}
-    if changed:
-        work.conn.execute(
-            update(subscriptions)
-            .where(subscriptions.c.member_id == sub["member_id"])
-            .values(**changed)
+def settle(work: Work, accounts: Sequence[Account]) -> dict[str, Account]:
+    """Apply every event due at or before ``work.now`` to these locked
+    accounts; returns them as they are after it. Accounts with nothing due
+    cost nothing."""
+    settled = {a.id: a for a in accounts}
+    owed = [a for a in accounts if a.is_due(work.now)]
+    if not owed:
+        return settled
+    writes = _Writes()
+    ids = [a.id for a in owed]
+    deadlines, reminders = _by_member(*store.due_messages(work.conn, ids, work.now))
+    next_deadline, next_reminder = store.next_message_times(work.conn, ids, work.now)
+    for account in owed:
+        settlement = due.settle(
+            account.subscription,
+            account.balance,
+            work.plans,
+            work.now,
+            deadlines=deadlines[account.id],
+            reminders=reminders[account.id],
         )
-
-
-def schedule_after(sub: dict[str, Any], renewals_done: int) -> None:
-    """Point the subscription at its next anniversary and that renewal's warning."""
-    sub["renewals_done"] = renewals_done
-    sub["next_renewal_at"] = calendar.renewal_at(sub["started_at"], renewals_done + 1)
-    sub["warning_due_at"] = calendar.warning_at(sub["next_renewal_at"])
-
-
-def _renew(work: Work, sub: dict[str, Any], at: datetime) -> None:
-    member_id, plan = sub["member_id"], plan_of(work, sub)
-    renewal = credits.renewal(balance_of(work, member_id), plan)
-    balance = ledger.post(work.conn, member_id, "grant", renewal.grant, at, note="monthly renewal")
-    if renewal.forfeit:
-        balance = ledger.post(
-            work.conn, member_id, "forfeit", -renewal.forfeit, at, note="over the plan's cap"
+        writes.events(account, settlement)
+        due_at = due.next_due_at(
+            settlement.subscription, next_deadline.get(account.id), next_reminder.get(account.id)
         )
-    notify(
-        work.conn,
-        member_id,
-        "credits_renewed",
-        at,
-        data={"granted": renewal.grant, "forfeited": renewal.forfeit, "balance": balance},
-    )
-    schedule_after(sub, sub["renewals_done"] + 1)
-
-
-def _end(work: Work, sub: dict[str, Any], at: datetime) -> None:
-    member_id = sub["member_id"]
-    balance = balance_of(work, member_id)
-    if balance:
-        ledger.post(work.conn, member_id, "forfeit", -balance, at, note="subscription ended")
-    sub.update(status="cancelled", next_renewal_at=None, warning_due_at=None)
-
-
-def _warn(work: Work, sub: dict[str, Any], at: datetime) -> None:
-    sub["warning_due_at"] = None
-    if sub["status"] != "active":
-        return
-    plan = plan_of(work, sub)
-    balance = balance_of(work, sub["member_id"])
-    forfeit = credits.forfeit_at_next_renewal(balance, plan)
-    if forfeit:
-        notify(
-            work.conn,
-            sub["member_id"],
-            "cap_forfeit_warning",
-            at,
-            data={
-                "renewal_at": rfc3339(sub["next_renewal_at"]),
-                "balance": balance,
-                "monthly_credits": plan.monthly_credits,
-                "max_balance": plan.max_balance,
-                "forfeit": forfeit,
-            },
+        writes.account(account, settlement, due_at)
+        settled[account.id] = replace(
+            account,
+            balance=settlement.balance,
+            subscription=settlement.subscription,
+            due_at=due_at,
         )
+    writes.flush(work)
+    return settled
 
 
-def expire_inmails(work: Work, sender_id: str) -> None:
-    """Mark the sender's InMails past their deadline as expired (their credit is
-    gone) and tell the sender, at each deadline."""
-    expired = work.conn.execute(
-        update(messages)
-        .where(
-            messages.c.sender_id == sender_id,
-            messages.c.status == Status.AWAITING,
-            messages.c.refund_deadline <= work.now,
+def _by_member(
+    *found: list[dict[str, Any]],
+) -> list[defaultdict[str, list[tuple[datetime, int]]]]:
+    grouped = []
+    for rows in found:
+        by_member: defaultdict[str, list[tuple[datetime, int]]] = defaultdict(list)
+        for row in rows:
+            by_member[row["member_id"]].append((row["at"], row["id"]))
+        grouped.append(by_member)
+    return grouped
+
+
+class _Writes:
+    """What settling many accounts writes, gathered to be written together."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict[str, Any]] = []
+        self.notifications: list[dict[str, Any]] = []
+        self.balances: list[dict[str, Any]] = []
+        self.subscriptions: list[dict[str, Any]] = []
+        self.expired: list[int] = []
+        self.reminded: list[int] = []
+
+    def events(self, account: Account, settlement: due.Settlement) -> None:
+        member, balance = account.id, account.balance
+        for event in settlement.events:
+            if isinstance(event, Renewed):
+                balance += event.grant
+                self.entries.append(
+                    ledger.entry(
+                        member, "grant", event.grant, event.at, balance, note="monthly renewal"
+                    )
+                )
+                if event.forfeit:
+                    balance -= event.forfeit
+                    self.entries.append(
+                        ledger.entry(
+                            member,
+                            "forfeit",
+                            -event.forfeit,
+                            event.at,
+                            balance,
+                            note="over the plan's cap",
+                        )
+                    )
+                data = {"granted": event.grant, "forfeited": event.forfeit, "balance": balance}
+                self.notifications.append(
+                    notify.notification(member, "credits_renewed", event.at, data=data)
+                )
+            elif isinstance(event, Ended):
+                if event.forfeit:
+                    balance -= event.forfeit
+                    self.entries.append(
+                        ledger.entry(
+                            member,
+                            "forfeit",
+                            -event.forfeit,
+                            event.at,
+                            balance,
+                            note="subscription ended",
+                        )
+                    )
+            elif isinstance(event, Warned):
+                data = {
+                    "renewal_at": rfc3339(event.renewal_at),
+                    "balance": event.balance,
+                    "monthly_credits": event.plan.monthly_credits,
+                    "max_balance": event.plan.max_balance,
+                    "forfeit": event.forfeit,
+                }
+                self.notifications.append(
+                    notify.notification(member, "cap_forfeit_warning", event.at, data=data)
+                )
+            elif isinstance(event, due.Expired):
+                self.expired.append(event.message_id)
+                self.notifications.append(
+                    notify.notification(
+                        member, "inmail_expired", event.at, message_id=event.message_id
+                    )
+                )
+            else:
+                self.reminded.append(event.message_id)
+                self.notifications.append(
+                    notify.notification(
+                        member, "inmail_reminder", event.at, message_id=event.message_id
+                    )
+                )
+        assert balance == settlement.balance, (member, balance, settlement.balance)
+
+    def account(
+        self, account: Account, settlement: due.Settlement, due_at: datetime | None
+    ) -> None:
+        self.balances.append(
+            {
+                "id": account.id,
+                "balance": settlement.balance,
+                "old": account.balance,
+                "due_at": due_at,
+            }
         )
-        .values(status=Status.EXPIRED)
-        .returning(messages.c.id, messages.c.refund_deadline)
-    ).all()
-    for message_id, deadline in sorted(expired, key=lambda r: (r[1], r[0])):
-        notify(work.conn, sender_id, "inmail_expired", deadline, message_id=message_id)
+        sub = settlement.subscription
+        if sub is not None and sub != account.subscription:
+            self.subscriptions.append(subscription_row(account.id, sub))
+
+    def flush(self, work: Work) -> None:
+        store.write_settled(work.conn, self.balances)
+        store.write_subscriptions(work.conn, self.subscriptions)
+        ledger.append(work.conn, self.entries)
+        message_store.mark_expired(work.conn, self.expired)
+        message_store.mark_reminded(work.conn, self.reminded)
+        notify.append(work.conn, self.notifications)
+
+
+def subscription_row(member_id: str, sub: Subscription) -> dict[str, Any]:
+    return {
+        "member_id": member_id,
+        "plan": sub.plan,
+        "status": sub.status.value,
+        "started_at": sub.started_at,
+        "renewals_done": sub.renewals_done,
+        "next_renewal_at": sub.next_renewal_at,
+        "warning_due_at": sub.warning_due_at,
+        "ends_at": sub.ends_at,
+    }

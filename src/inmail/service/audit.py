@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, case, func, select, text
 
 from inmail.domain.messages import Status
 from inmail.service.context import Context
@@ -125,10 +125,39 @@ def inmail_entries_match_state(conn: Connection) -> Check:
     )
 
 
+# Accounts whose due_at is later than their true earliest due time, from
+# their rows (min() skips NULLs).
+_LATE = text(
+    """
+    SELECT id, due_at, true_due FROM (SELECT id, due_at, (
+      SELECT min(t) FROM (
+        SELECT next_renewal_at AS t FROM subscriptions WHERE member_id = members.id
+        UNION ALL SELECT warning_due_at FROM subscriptions WHERE member_id = members.id
+        UNION ALL SELECT refund_deadline FROM messages
+          WHERE sender_id = members.id AND status = 'awaiting_response'
+        UNION ALL SELECT reminder_due_at FROM messages WHERE recipient_id = members.id
+      ) AS due
+    ) AS true_due FROM members) AS accounts
+    WHERE true_due IS NOT NULL AND (due_at IS NULL OR due_at > true_due) ORDER BY id
+    """
+)
+
+
+def due_times_not_late(conn: Connection) -> Check:
+    """An account's due_at is never later than anything due for it, or the
+    worker and settle-before-act would miss that event."""
+    bad = [
+        f"{mid}: due_at {due_at} but something falls due at {true_due}"
+        for mid, due_at, true_due in conn.execute(_LATE)
+    ]
+    return _listing("due_times_not_late", bad, "no account has an event due before its due_at")
+
+
 CHECKS: list[Callable[[Connection], Check]] = [
     balances_match_ledger,
     balance_after_chain,
     no_negative_balance,
     credits_conserved,
     inmail_entries_match_state,
+    due_times_not_late,
 ]

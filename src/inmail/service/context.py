@@ -1,44 +1,27 @@
 """What every use case needs: the database, the clock and the plans, and the
-unit of work that binds one transaction to one reading of the clock."""
+unit of work that binds one transaction to one reading of the clock and opens
+the accounts an operation touches (settling them first)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from inmail.clock import Clock, ManualClock
-from inmail.domain.errors import PlansFileError
+from inmail.domain.errors import NotFound, PlansFileError
 from inmail.domain.plans import DEFAULT_PLANS, Plan
+from inmail.service.accounts import Account, open_accounts
+from inmail.service.work import Work
+from inmail.store import accounts as account_store
 from inmail.store.database import Database
 from inmail.store.tables import subscriptions
 
-
-@dataclass
-class Work:
-    """One open transaction and the one ``now`` it acts at."""
-
-    conn: Connection
-    now: datetime
-    plans: dict[str, Plan]
-    clock: Clock
-
-    def refresh_now(self) -> None:
-        """Read the clock again after waiting for account locks.
-
-        On PostgreSQL a transaction that read ``now`` and then queued behind
-        another writer of the same account would otherwise act at a time
-        earlier than what that writer committed (a response queued behind the
-        expiry at its deadline would be dated before it). SQLite takes its
-        write lock before the clock is first read, so it needs no second look.
-        """
-        if self.conn.dialect.name != "sqlite":
-            self.now = max(self.now, self.clock.now(self.conn))
-
+__all__ = ["Context", "Work"]
 
 _current: ContextVar[Work | None] = ContextVar("inmail_current_work", default=None)
 
@@ -48,24 +31,48 @@ class Context:
     database: Database
     clock: Clock
     plans: dict[str, Plan] = field(default_factory=lambda: dict(DEFAULT_PLANS))
+    # How long a stored idempotent answer is kept (service.idempotency).
+    idempotency_retention: timedelta = timedelta(days=7)
 
     @contextmanager
-    def unit_of_work(self, *, write: bool = True) -> Iterator[Work]:
+    def unit_of_work(self, *, write: bool = True, accounts: Sequence[str] = ()) -> Iterator[Work]:
         """A transaction that commits when the block ends and rolls back if it
-        raises. Opened inside another one (the HTTP layer wraps a use case to
-        store its idempotent answer with it), it joins it as a savepoint."""
+        raises, with ``accounts`` locked and settled on ``work.accounts`` (a
+        missing one is NotFound). Opened inside another one (an idempotent
+        request stores its answer with its effect), it joins it as a savepoint."""
         outer = _current.get()
         if outer is not None:
             with outer.conn.begin_nested():
+                if accounts:
+                    open_accounts(outer, accounts)
                 yield outer
             return
         with self.database.transaction(write=write) as conn:
             work = Work(conn=conn, now=self.clock.now(conn), plans=self.plans, clock=self.clock)
             token = _current.set(work)
             try:
+                if accounts:
+                    open_accounts(work, accounts)
                 yield work
             finally:
                 _current.reset(token)
+
+    @contextmanager
+    def reading(self, member_id: str) -> Iterator[Work]:
+        """A unit of work that reads ``member_id``'s account: a read-only
+        transaction that locks nothing when nothing is due for it, else a
+        write that settles it first. Either way ``work.accounts`` holds it."""
+        with self.unit_of_work(write=False) as work:
+            row = account_store.read(work.conn, member_id)
+            if row is None:
+                raise NotFound(f"no member {member_id!r}")
+            account = Account.of(row)
+            if not account.is_due(work.now):
+                work.accounts[member_id] = account
+                yield work
+                return
+        with self.unit_of_work(accounts=[member_id]) as work:
+            yield work
 
     def check_plans(self) -> None:
         """Refuse to run with a plans file that lacks a plan still in use."""

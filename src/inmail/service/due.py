@@ -1,9 +1,10 @@
 """The due-event step the worker and the manual clock run: ``run_due``.
 
-Accounts with due events are settled in bounded batches (claimed with
-``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of workers share the
-work); reminders, which only the worker sends, go in batches of their own.
-Every step is idempotent: running it twice changes nothing.
+Due accounts (``members.due_at <= now``) are claimed in bounded batches, with
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL so any number of workers share the
+work, and settled together by the same code as settle-before-act: a few
+statements a batch. Every step is idempotent: running it twice changes
+nothing. Idempotency keys past their retention are pruned on the way.
 """
 
 from __future__ import annotations
@@ -12,32 +13,33 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, union, update
-
 from inmail.clock import ManualClock
 from inmail.domain.errors import ClockNotManual, ValidationFailed
-from inmail.domain.messages import Status
-from inmail.service.accounts import settle
+from inmail.service import idempotency
+from inmail.service.accounts import Account, settle
 from inmail.service.context import Context
-from inmail.store.notify import notify
-from inmail.store.tables import members, messages, subscriptions
+from inmail.store import accounts as account_store
 
-BATCH = 200
+BATCH = 1000
 # The most one clock move may jump: 100 years is 1,200 renewals and warnings
-# per account, well inside one settle's bound (accounts.MAX_EVENTS_PER_SETTLE).
+# per account, well inside one settle's bound (lifecycle.MAX_EVENTS).
 MAX_MOVE = timedelta(days=36_525)
-# A bound on one run: 100,000 batches is 20 million accounts or reminders.
+# A bound on one run: 100,000 batches is 100 million accounts.
 MAX_BATCHES = 100_000
 
 
 @dataclass
 class DueResult:
     accounts: int = 0
-    reminders: int = 0
+    pruned_keys: int = 0
 
     @property
     def total(self) -> int:
-        return self.accounts + self.reminders
+        return self.accounts + self.pruned_keys
+
+    def add(self, other: DueResult) -> None:
+        self.accounts += other.accounts
+        self.pruned_keys += other.pruned_keys
 
 
 def run_due(ctx: Context, *, batch: int = BATCH, stop: object = None) -> DueResult:
@@ -48,63 +50,20 @@ def run_due(ctx: Context, *, batch: int = BATCH, stop: object = None) -> DueResu
     for _ in range(MAX_BATCHES):
         if stop is not None and stop.is_set():  # type: ignore[attr-defined]
             break
-        accounts = _settle_batch(ctx, batch)
-        reminders = _remind_batch(ctx, batch)
-        result.accounts += accounts
-        result.reminders += reminders
-        if accounts < batch and reminders < batch:
+        done = settle_batch(ctx, batch)
+        result.add(done)
+        if done.accounts < batch:
             break
+    result.pruned_keys += idempotency.prune(ctx, limit=batch)
     return result
 
 
-def _settle_batch(ctx: Context, batch: int) -> int:
+def settle_batch(ctx: Context, batch: int = BATCH) -> DueResult:
+    """Claim up to ``batch`` due accounts and settle them in one transaction."""
     with ctx.unit_of_work() as work:
-        due = union(
-            select(subscriptions.c.member_id.label("id")).where(
-                subscriptions.c.next_renewal_at <= work.now
-            ),
-            select(subscriptions.c.member_id).where(subscriptions.c.warning_due_at <= work.now),
-            select(messages.c.sender_id).where(
-                messages.c.status == Status.AWAITING, messages.c.refund_deadline <= work.now
-            ),
-        ).subquery()
-        claimed = (
-            work.conn.execute(
-                select(members.c.id)
-                .where(members.c.id.in_(select(due.c.id)))
-                .order_by(members.c.id)
-                .limit(batch)
-                # NO KEY UPDATE, as accounts.lock_members takes it.
-                .with_for_update(skip_locked=True, key_share=True)
-            )
-            .scalars()
-            .all()
-        )
-        for member_id in claimed:
-            settle(work, member_id)
-        return len(claimed)
-
-
-def _remind_batch(ctx: Context, batch: int) -> int:
-    """Send the reminders that are due. Kept apart from settling so a
-    reminder's row locks are never held while waiting on an account."""
-    with ctx.unit_of_work() as work:
-        rows = work.conn.execute(
-            select(messages.c.id, messages.c.recipient_id, messages.c.reminder_due_at)
-            .where(messages.c.reminder_due_at <= work.now)
-            .order_by(messages.c.reminder_due_at, messages.c.id)
-            .limit(batch)
-            .with_for_update(skip_locked=True)
-        ).all()
-        for message_id, recipient_id, due_at in rows:
-            sent = work.conn.execute(
-                update(messages)
-                .where(messages.c.id == message_id, messages.c.reminder_due_at.is_not(None))
-                .values(reminder_due_at=None)
-            ).rowcount
-            if sent == 1:
-                notify(work.conn, recipient_id, "inmail_reminder", due_at, message_id=message_id)
-        return len(rows)
+        claimed = [Account.of(row) for row in account_store.claim_due(work.conn, work.now, batch)]
+        settle(work, claimed)
+        return DueResult(accounts=len(claimed))
 
 
 def clock_now(ctx: Context) -> datetime:
@@ -154,24 +113,12 @@ def run_until_done(ctx: Context) -> DueResult:
     deadline = time.monotonic() + DRAIN_WAIT_S
     while oldest_due(ctx) is not None and time.monotonic() < deadline:
         time.sleep(0.02)
-        more = run_due(ctx)
-        result.accounts += more.accounts
-        result.reminders += more.reminders
+        result.add(run_due(ctx))
     return result
 
 
 def oldest_due(ctx: Context) -> datetime | None:
-    """The due time of the oldest event not yet processed (for the worker-lag
+    """The due time of the oldest account not yet settled (for the worker-lag
     metric), or None when nothing is due."""
     with ctx.unit_of_work(write=False) as work:
-        candidates = [
-            work.conn.execute(select(func.min(column)).where(column <= work.now, *extra)).scalar()
-            for column, extra in (
-                (subscriptions.c.next_renewal_at, ()),
-                (subscriptions.c.warning_due_at, ()),
-                (messages.c.reminder_due_at, ()),
-                (messages.c.refund_deadline, (messages.c.status == Status.AWAITING,)),
-            )
-        ]
-    due = [c for c in candidates if c is not None]
-    return min(due) if due else None
+        return account_store.oldest_due(work.conn, work.now)

@@ -8,8 +8,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from inmail.domain.errors import Conflict, NotFound, ValidationFailed
-from inmail.service.accounts import lock_member, lock_members
-from inmail.service.context import Context
+from inmail.service.accounts import lock
+from inmail.service.context import Context, Work
 from inmail.service.views import MemberView
 from inmail.store.tables import connections, members
 
@@ -37,7 +37,7 @@ def create_member(
     name = _check_name(name)
     with ctx.unit_of_work() as work:
         taken = Conflict(f"member id {member_id!r} is taken")
-        if lock_members(work, [member_id]):
+        if lock(work, [member_id]):
             raise taken
         try:
             # Two creations of one new id at once both find no row to lock;
@@ -55,15 +55,19 @@ def create_member(
                 )
         except IntegrityError as exc:
             raise taken from exc
-        return MemberView.of(lock_member(work, member_id))
+        return _member(work, member_id)
+
+
+def _member(work: Work, member_id: str) -> MemberView:
+    row = work.conn.execute(select(members).where(members.c.id == member_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no member {member_id!r}")
+    return MemberView.of(row)
 
 
 def get_member(ctx: Context, member_id: str) -> MemberView:
     with ctx.unit_of_work(write=False) as work:
-        row = work.conn.execute(select(members).where(members.c.id == member_id)).mappings().first()
-    if row is None:
-        raise NotFound(f"no member {member_id!r}")
-    return MemberView.of(row)
+        return _member(work, member_id)
 
 
 def update_member(
@@ -82,10 +86,11 @@ def update_member(
     if open_profile is not None:
         changes["open_profile"] = open_profile
     with ctx.unit_of_work() as work:
-        lock_member(work, member_id)
+        if not lock(work, [member_id]):
+            raise NotFound(f"no member {member_id!r}")
         if changes:
             work.conn.execute(update(members).where(members.c.id == member_id).values(**changes))
-        return MemberView.of(lock_member(work, member_id))
+        return _member(work, member_id)
 
 
 def _check_pair(ctx_ids: dict[str, object], a: str, b: str) -> None:
@@ -99,7 +104,7 @@ def _check_pair(ctx_ids: dict[str, object], a: str, b: str) -> None:
 def connect(ctx: Context, a: str, b: str) -> None:
     """Make a and b 1st-degree connections (mutual; connecting twice is fine)."""
     with ctx.unit_of_work() as work:
-        _check_pair(lock_members(work, [a, b]), a, b)
+        _check_pair(lock(work, [a, b]), a, b)
         exists = work.conn.execute(
             select(connections.c.member_id).where(
                 connections.c.member_id == a, connections.c.other_id == b
@@ -117,7 +122,7 @@ def connect(ctx: Context, a: str, b: str) -> None:
 
 def disconnect(ctx: Context, a: str, b: str) -> None:
     with ctx.unit_of_work() as work:
-        _check_pair(lock_members(work, [a, b]), a, b)
+        _check_pair(lock(work, [a, b]), a, b)
         work.conn.execute(
             delete(connections).where(
                 ((connections.c.member_id == a) & (connections.c.other_id == b))

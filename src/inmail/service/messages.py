@@ -5,34 +5,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import RowMapping, insert, select, update
+from sqlalchemy import select, update
 
 from inmail.domain.errors import InmailError, NotFound, ValidationFailed
 from inmail.domain.messages import (
     Charge,
     QuickReply,
     Status,
+    answer,
     charge_for,
     check_inmail_allowed,
     check_text,
     refund_deadline,
-    refunds,
     reminder_at,
 )
-from inmail.service.accounts import (
-    balance_of,
-    lock_members,
-    settle,
-    settle_member,
-    subscription_of,
-)
+from inmail.service.accounts import open_accounts
 from inmail.service.context import Context, Work
 from inmail.service.paging import check_limit, decode_cursor, decode_id_cursor, encode_cursor
 from inmail.service.views import MessageView, NotificationView, Page
+from inmail.store import accounts as account_store
 from inmail.store import ledger
+from inmail.store import messages as message_store
 from inmail.store.notify import notify
-from inmail.store.tables import connections, messages, notifications
+from inmail.store.tables import messages, notifications
 
 
 def send_message(
@@ -42,7 +39,7 @@ def send_message(
     check_text(subject, body)
     if sender == recipient:
         raise ValidationFailed("a member cannot message themselves")
-    with ctx.unit_of_work() as work:
+    with ctx.unit_of_work(accounts=[sender, recipient]) as work:
         return _send(work, sender, recipient, body, subject)
 
 
@@ -64,14 +61,10 @@ def reply(
         original = _message_row(work, message_id)
         if quick_reply is not None and original["kind"] != "inmail":
             raise ValidationFailed("quick replies answer InMails only")
+        sender, recipient = original["recipient_id"], original["sender_id"]
+        open_accounts(work, [sender, recipient])
         return _send(
-            work,
-            original["recipient_id"],
-            original["sender_id"],
-            text,
-            None,
-            in_reply_to=message_id,
-            quick_reply=quick_reply,
+            work, sender, recipient, text, None, in_reply_to=message_id, quick_reply=quick_reply
         )
 
 
@@ -85,23 +78,51 @@ def _send(
     in_reply_to: int | None = None,
     quick_reply: QuickReply | None = None,
 ) -> MessageView:
-    charge, refusal = _price(work, sender, recipient)
-    if refusal is not None:
-        raise refusal
-    message_id = _insert_message(
-        work, sender, recipient, body, subject, charge, in_reply_to, quick_reply
-    )
-    # The balance was checked above under the account lock; the conditional
-    # write guards it once more.
-    spent = charge is Charge.INMAIL and ledger.post(
-        work.conn, sender, "spend", -1, work.now, message_id=message_id
-    )
-    if spent is None:
-        raise AssertionError("balance changed under the account lock")
+    price = _price(work, sender, recipient)
+    if price.refusal is not None:
+        raise price.refusal
+    charge, now = price.charge, work.now
+    message: dict[str, Any] = {
+        "sender_id": sender,
+        "recipient_id": recipient,
+        "subject": subject,
+        "body": body,
+        "kind": "inmail" if charge.is_inmail else "message",
+        "charge": charge.value,
+        "quick_reply": quick_reply.value if quick_reply else None,
+        "in_reply_to": in_reply_to,
+        "sent_at": now,
+        "credit_charged": charge.credits > 0,
+        "status": Status.AWAITING if charge.is_inmail else Status.DELIVERED,
+        "refund_deadline": refund_deadline(now, charge),
+        "reminder_at": reminder_at(now, charge),
+        "responded_at": None,
+        "refunded": False,
+        "hidden_for_sender": False,
+        "hidden_for_recipient": False,
+    }
+    message["reminder_due_at"] = message["reminder_at"]
+    message["id"] = message_store.insert(work.conn, message)
+    if charge.credits:
+        # The balance was checked under the account lock; the conditional
+        # write guards it once more. The deadline is now due for the sender.
+        spent = ledger.post(
+            work.conn,
+            sender,
+            "spend",
+            -charge.credits,
+            now,
+            message_id=message["id"],
+            due_at=message["refund_deadline"],
+        )
+        if spent is None:
+            raise AssertionError("balance changed under the account lock")
     if charge.is_inmail:
-        notify(work.conn, recipient, "inmail_received", work.now, message_id=message_id)
-    _respond(work, responder=sender, inmail_sender=recipient, reply_id=message_id)
-    return MessageView.of(_message_row(work, message_id), work.now)
+        notify(work.conn, recipient, "inmail_received", now, message_id=message["id"])
+        account_store.due_no_later(work.conn, recipient, message["reminder_due_at"])
+    if price.recipient_wrote_before:  # only then can this answer their InMails
+        _respond(work, responder=sender, inmail_sender=recipient, reply_id=message["id"])
+    return MessageView.of(message, now)
 
 
 @dataclass(frozen=True)
@@ -119,75 +140,36 @@ def quote_message(ctx: Context, sender: str, recipient: str) -> Quote:
     :func:`send_message`, after settling both accounts, without sending."""
     if sender == recipient:
         raise ValidationFailed("a member cannot message themselves")
-    with ctx.unit_of_work() as work:
-        charge, refusal = _price(work, sender, recipient)
-        return Quote(charge, refusal, balance_of(work, sender))
+    with ctx.unit_of_work(accounts=[sender, recipient]) as work:
+        price = _price(work, sender, recipient)
+        return Quote(price.charge, price.refusal, work.accounts[sender].balance)
 
 
-def _price(work: Work, sender: str, recipient: str) -> tuple[Charge, InmailError | None]:
-    """Lock and settle both accounts, then the charge and the first failing
-    check of the contract's order (returned, not raised, so a quote can show it)."""
-    accounts = lock_members(work, [sender, recipient])
-    for member_id in (sender, recipient):
-        if member_id not in accounts:
-            raise NotFound(f"no member {member_id!r}")
-    settle(work, sender)
-    settle(work, recipient)
+@dataclass(frozen=True)
+class _Price:
+    charge: Charge
+    refusal: InmailError | None  # returned, not raised, so a quote can show it
+    recipient_wrote_before: bool
+
+
+def _price(work: Work, sender: str, recipient: str) -> _Price:
+    """The charge and the first failing check of the contract's order, for the
+    two accounts the unit of work opened (and so settled)."""
+    payer, payee = work.accounts[sender], work.accounts[recipient]
+    connected, wrote_before = message_store.pair(work.conn, sender, recipient)
     charge = charge_for(
-        connected=_connected(work, sender, recipient),
-        recipient_wrote_before=_has_written(work, recipient, sender),
-        open_profile=accounts[recipient]["open_profile"],
+        connected=connected, recipient_wrote_before=wrote_before, open_profile=payee.open_profile
     )
-    sub = subscription_of(work, sender)
     try:
         check_inmail_allowed(
             charge,
-            recipient_opted_out=accounts[recipient]["inmail_opt_out"],
-            subscribed=sub is not None and sub["status"] in ("active", "cancelling"),
-            balance=balance_of(work, sender),
+            recipient_opted_out=payee.inmail_opt_out,
+            subscribed=payer.subscribed,
+            balance=payer.balance,
         )
     except InmailError as refusal:
-        return charge, refusal
-    return charge, None
-
-
-def _insert_message(
-    work: Work,
-    sender: str,
-    recipient: str,
-    body: str,
-    subject: str | None,
-    charge: Charge,
-    in_reply_to: int | None,
-    quick_reply: QuickReply | None,
-) -> int:
-    reminder = reminder_at(work.now, charge)
-    return int(
-        work.conn.execute(
-            insert(messages)
-            .values(
-                sender_id=sender,
-                recipient_id=recipient,
-                subject=subject,
-                body=body,
-                kind="inmail" if charge.is_inmail else "message",
-                charge=charge.value,
-                quick_reply=quick_reply.value if quick_reply else None,
-                in_reply_to=in_reply_to,
-                sent_at=work.now,
-                credit_charged=charge.credits > 0,
-                status=Status.AWAITING if charge.is_inmail else Status.DELIVERED,
-                refund_deadline=refund_deadline(work.now, charge),
-                reminder_at=reminder,
-                reminder_due_at=reminder,
-                responded_at=None,
-                refunded=False,
-                hidden_for_sender=False,
-                hidden_for_recipient=False,
-            )
-            .returning(messages.c.id)
-        ).scalar_one()
-    )
+        return _Price(charge, refusal, wrote_before)
+    return _Price(charge, None, wrote_before)
 
 
 def _respond(work: Work, *, responder: str, inmail_sender: str, reply_id: int) -> None:
@@ -195,79 +177,41 @@ def _respond(work: Work, *, responder: str, inmail_sender: str, reply_id: int) -
     ``inmail_sender`` sent them that has no response yet. Each one still inside
     its window gives its credit back, exactly once (the update is conditional
     on the row still being unanswered)."""
-    m = messages.c
-    pending = (
-        work.conn.execute(
-            select(m.id, m.status, m.credit_charged, m.refund_deadline)
-            .where(
-                m.sender_id == inmail_sender,
-                m.recipient_id == responder,
-                m.kind == "inmail",
-                m.responded_at.is_(None),
-            )
-            .order_by(m.id)
-        )
-        .mappings()
-        .all()
+    pending = message_store.unanswered(work.conn, inmail_sender, responder)
+    if not pending:
+        return
+    answers = [
+        (row["id"], answer(row["status"], row["refund_deadline"], work.now)) for row in pending
+    ]
+    claimed = message_store.mark_answered(
+        work.conn,
+        [
+            {"id": mid, "at": work.now, "status": a.status.value, "refunded": a.refund}
+            for mid, a in answers
+        ],
     )
-    answered, refunded = [], []
-    for row in pending:
-        in_window = row["status"] == Status.AWAITING and (
-            row["refund_deadline"] is None or work.now < row["refund_deadline"]
-        )
-        refund = row["credit_charged"] and refunds(work.now, row["refund_deadline"]) and in_window
-        claimed = work.conn.execute(
-            update(messages)
-            .where(m.id == row["id"], m.responded_at.is_(None))
-            .values(
-                responded_at=work.now,
-                reminder_due_at=None,
-                status=Status.RESPONDED if in_window else Status.EXPIRED,
-                refunded=refund,
-            )
-        ).rowcount
-        if claimed != 1:
-            continue
-        answered.append(row["id"])
-        if refund:
-            ledger.post(work.conn, inmail_sender, "refund", 1, work.now, message_id=row["id"])
-            notify(work.conn, inmail_sender, "credit_refunded", work.now, message_id=row["id"])
-            refunded.append(row["id"])
-    if answered:
-        notify(
-            work.conn,
-            inmail_sender,
-            "response_received",
-            work.now,
-            message_id=reply_id,
-            data={"from": responder, "inmail_ids": answered, "refunded_ids": refunded},
-        )
-
-
-def _connected(work: Work, a: str, b: str) -> bool:
-    return (
-        work.conn.execute(
-            select(connections.c.member_id).where(
-                connections.c.member_id == a, connections.c.other_id == b
-            )
-        ).first()
-        is not None
+    if claimed != len(answers):  # both accounts are locked: nobody else answers them
+        raise AssertionError(f"answered {claimed} of {len(answers)} InMails")
+    refunded = [mid for mid, a in answers if a.refund]
+    for mid in refunded:
+        ledger.post(work.conn, inmail_sender, "refund", 1, work.now, message_id=mid)
+        notify(work.conn, inmail_sender, "credit_refunded", work.now, message_id=mid)
+    notify(
+        work.conn,
+        inmail_sender,
+        "response_received",
+        work.now,
+        message_id=reply_id,
+        data={
+            "from": responder,
+            "inmail_ids": [mid for mid, _ in answers],
+            "refunded_ids": refunded,
+        },
     )
 
 
-def _has_written(work: Work, author: str, to: str) -> bool:
-    return (
-        work.conn.execute(
-            select(messages.c.id)
-            .where(messages.c.sender_id == author, messages.c.recipient_id == to)
-            .limit(1)
-        ).first()
-        is not None
-    )
-
-
-def _message_row(work: Work, message_id: int) -> RowMapping:
-    row = work.conn.execute(select(messages).where(messages.c.id == message_id)).mappings().first()
+def _message_row(work: Work, message_id: int) -> dict[str, Any]:
+    row = message_store.get(work.conn, message_id)
     if row is None:
         raise NotFound(f"no message {message_id}")
     return row
@@ -309,8 +253,7 @@ def _list(
         if box == "inbox"
         else (messages.c.sender_id, messages.c.hidden_for_sender)
     )
-    with ctx.unit_of_work() as work:
-        settle_member(work, member_id)
+    with ctx.reading(member_id) as work:
         query = select(messages).where(owner == member_id, hidden.is_(False))
         if before is not None:
             query = query.where(messages.c.id < before)
@@ -341,8 +284,7 @@ def list_notifications(
     """Newest first by the time each one is about (a due event's own time)."""
     limit = check_limit(limit)
     n = notifications.c
-    with ctx.unit_of_work() as work:
-        settle_member(work, member_id)
+    with ctx.reading(member_id) as work:
         query = select(notifications).where(n.member_id == member_id)
         if cursor is not None:
             at_text, id_text = decode_cursor(cursor, 2)

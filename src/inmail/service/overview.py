@@ -11,9 +11,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from inmail.domain.errors import NotFound
 from inmail.domain.messages import Status
-from inmail.service.accounts import lock_members, settle, settle_member
+from inmail.service.accounts import lock, open_accounts, settle
 from inmail.service.context import Context
 from inmail.service.paging import check_limit, decode_cursor, encode_cursor
 from inmail.service.views import MessageView, Page
@@ -44,9 +43,7 @@ def list_members(
             query = query.where(members.c.id > after)
         ids = list(work.conn.execute(query).scalars())
         shown = ids[:limit]
-        lock_members(work, shown)
-        for member_id in shown:
-            settle(work, member_id)
+        settle(work, list(lock(work, shown).values()))
         rows = work.conn.execute(
             select(
                 members,
@@ -88,8 +85,7 @@ def awaiting_inmails(ctx: Context, member_id: str, *, limit: int = 200) -> list[
     """The member's paid InMails whose credit can still come back, soonest
     deadline first (the same set ``awaiting_response`` counts)."""
     m = messages.c
-    with ctx.unit_of_work() as work:
-        settle_member(work, member_id)
+    with ctx.reading(member_id) as work:
         rows = work.conn.execute(
             select(messages)
             .where(
@@ -112,10 +108,7 @@ def conversation(ctx: Context, me: str, other: str, *, limit: int = 100) -> list
         (m.sender_id == other) & (m.recipient_id == me) & m.hidden_for_recipient.is_(False)
     )
     with ctx.unit_of_work() as work:
-        if other not in lock_members(work, [me, other]):
-            raise NotFound(f"no member {other!r}")
-        settle(work, me)
-        settle(work, other)
+        open_accounts(work, [other, me])
         rows = work.conn.execute(
             select(messages).where(mine).order_by(m.id.desc()).limit(check_limit(limit))
         ).mappings()

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 
-from inmail.domain import calendar, credits
+from inmail.domain import credits, lifecycle
+from inmail.domain.due import earlier
 from inmail.domain.errors import Conflict, NotFound, ValidationFailed
+from inmail.domain.lifecycle import Subscription, SubscriptionStatus
 from inmail.domain.messages import Status
 from inmail.domain.plans import Plan
-from inmail.service.accounts import (
-    balance_of,
-    plan_of,
-    schedule_after,
-    settle,
-    settle_member,
-    subscription_of,
-)
+from inmail.service.accounts import Account, settle, subscription_row
 from inmail.service.context import Context, Work
 from inmail.service.paging import check_limit, decode_id_cursor, encode_cursor
 from inmail.service.views import CreditsView, LedgerEntryView, Page, SubscriptionView
+from inmail.store import accounts as store
 from inmail.store import ledger
-from inmail.store.tables import ledger_entries, messages, subscriptions
+from inmail.store.tables import ledger_entries, messages
 
 NOTE_MAX = 500
 # An adjustment moves at most this many credits at once: a typo guard.
@@ -32,15 +28,15 @@ ADJUSTMENT_MAX = 1_000_000
 MAX_REPLAY = timedelta(days=36_525)
 
 
-def _view(work: Work, sub: dict[str, Any]) -> SubscriptionView:
-    plan = plan_of(work, sub)
+def _view(member_id: str, sub: Subscription, plans: dict[str, Plan]) -> SubscriptionView:
+    plan = plans[sub.plan]
     return SubscriptionView(
-        member_id=sub["member_id"],
+        member_id=member_id,
         plan=plan.code,
-        status=sub["status"],
-        started_at=sub["started_at"],
-        next_renewal_at=sub["next_renewal_at"],
-        ends_at=sub["ends_at"],
+        status=sub.status.value,
+        started_at=sub.started_at,
+        next_renewal_at=sub.next_renewal_at,
+        ends_at=sub.ends_at,
         monthly_credits=plan.monthly_credits,
         max_balance=plan.max_balance,
     )
@@ -52,107 +48,84 @@ def put_subscription(
     """Start a subscription, take back a pending cancel, or change the plan."""
     if plan_code not in ctx.plans:
         raise ValidationFailed(f"unknown plan {plan_code!r}; plans: {', '.join(ctx.plans)}")
-    with ctx.unit_of_work() as work:
-        settle_member(work, member_id)
+    plan = ctx.plans[plan_code]
+    with ctx.unit_of_work(accounts=[member_id]) as work:
         if started_at is not None and started_at > work.now:
             raise ValidationFailed("started_at cannot be in the future")
         if started_at is not None and work.now - started_at > MAX_REPLAY:
             # Replaying more would pass one settle's bound on due events.
             raise ValidationFailed(f"started_at can be at most {MAX_REPLAY.days} days ago")
-        sub = subscription_of(work, member_id)
-        if sub is None or sub["status"] == "cancelled":
+        account = work.accounts[member_id]
+        sub = account.subscription
+        if sub is None or sub.status is SubscriptionStatus.CANCELLED:
             start = started_at or work.now
-            if sub is not None and start < sub["ends_at"]:
+            if sub is not None and sub.ends_at is not None and start < sub.ends_at:
                 raise ValidationFailed(
                     "started_at cannot be before the previous subscription ended"
                 )
-            _start(work, member_id, ctx.plans[plan_code], start, sub is None)
+            sub = _start(work, account, plan, start, new=sub is None)
         else:
-            _change(work, sub, plan_code)
-        sub = subscription_of(work, member_id)
-        assert sub is not None
-        return _view(work, sub)
+            sub = lifecycle.change_plan(sub, plan, work.now)
+            store.write_subscriptions(work.conn, [subscription_row(member_id, sub)])
+            store.due_no_later(work.conn, member_id, sub.due_at)
+        return _view(member_id, sub, work.plans)
 
 
-def _start(work: Work, member_id: str, plan: Plan, started_at: datetime, new: bool) -> None:
+def _start(
+    work: Work, account: Account, plan: Plan, started_at: datetime, *, new: bool
+) -> Subscription:
     last_entry_at = work.conn.execute(
-        select(func.max(ledger_entries.c.at)).where(ledger_entries.c.member_id == member_id)
+        select(func.max(ledger_entries.c.at)).where(ledger_entries.c.member_id == account.id)
     ).scalar()
     if last_entry_at is not None and started_at < last_entry_at:
         raise ValidationFailed("started_at cannot be before this member's latest ledger entry")
-    sub: dict[str, Any] = {
-        "member_id": member_id,
-        "plan": plan.code,
-        "status": "active",
-        "started_at": started_at,
-        "ends_at": None,
-    }
-    schedule_after(sub, 0)
-    if new:
-        work.conn.execute(insert(subscriptions).values(**sub))
-    else:
-        work.conn.execute(
-            update(subscriptions).where(subscriptions.c.member_id == member_id).values(**sub)
-        )
+    sub, first_grant = lifecycle.start(plan, started_at)
+    store.write_subscriptions(work.conn, [subscription_row(account.id, sub)], new=new)
     # The first grant is not trimmed to the cap: it adds to whatever is there.
-    ledger.post(work.conn, member_id, "grant", plan.monthly_credits, started_at, note="first grant")
+    ledger.post(work.conn, account.id, "grant", first_grant, started_at, note="first grant")
+    store.due_no_later(work.conn, account.id, sub.due_at)
     # A start in the past replays every renewal since.
-    settle(work, member_id)
-
-
-def _change(work: Work, sub: dict[str, Any], plan_code: str) -> None:
-    changes: dict[str, Any] = {"plan": plan_code}
-    if sub["status"] == "cancelling":
-        # Taking the cancel back keeps the anniversary; the next renewal's
-        # warning is due again unless its moment has passed.
-        warning = calendar.warning_at(sub["next_renewal_at"])
-        changes.update(
-            status="active", ends_at=None, warning_due_at=warning if warning > work.now else None
-        )
-    work.conn.execute(
-        update(subscriptions).where(subscriptions.c.member_id == sub["member_id"]).values(**changes)
+    account = replace(
+        account,
+        balance=account.balance + first_grant,
+        subscription=sub,
+        due_at=earlier(account.due_at, sub.due_at),
     )
+    settled = settle(work, [account])[account.id]
+    assert settled.subscription is not None
+    return settled.subscription
 
 
 def get_subscription(ctx: Context, member_id: str) -> SubscriptionView:
-    with ctx.unit_of_work() as work:
-        settle_member(work, member_id)
-        sub = subscription_of(work, member_id)
+    with ctx.reading(member_id) as work:
+        sub = work.accounts[member_id].subscription
         if sub is None:
             raise NotFound(f"member {member_id!r} has no subscription")
-        return _view(work, sub)
+        return _view(member_id, sub, work.plans)
 
 
 def cancel_subscription(ctx: Context, member_id: str) -> SubscriptionView:
     """Cancel at the end of the current period: the balance is forfeited then."""
-    with ctx.unit_of_work() as work:
-        settle_member(work, member_id)
-        sub = subscription_of(work, member_id)
+    with ctx.unit_of_work(accounts=[member_id]) as work:
+        sub = work.accounts[member_id].subscription
         if sub is None:
             raise NotFound(f"member {member_id!r} has no subscription")
-        if sub["status"] == "cancelled":
+        if sub.status is SubscriptionStatus.CANCELLED:
             raise Conflict("the subscription is already cancelled")
-        if sub["status"] == "active":
-            work.conn.execute(
-                update(subscriptions)
-                .where(subscriptions.c.member_id == member_id)
-                .values(status="cancelling", ends_at=sub["next_renewal_at"], warning_due_at=None)
-            )
-        sub = subscription_of(work, member_id)
-        assert sub is not None
-        return _view(work, sub)
+        cancelled = lifecycle.cancel(sub)
+        if cancelled != sub:
+            store.write_subscriptions(work.conn, [subscription_row(member_id, cancelled)])
+        return _view(member_id, cancelled, work.plans)
 
 
 def get_credits(ctx: Context, member_id: str) -> CreditsView:
-    with ctx.unit_of_work() as work:
-        settle_member(work, member_id)
-        balance = balance_of(work, member_id)
-        sub = subscription_of(work, member_id)
-        live = sub is not None and sub["status"] != "cancelled"
-        plan = plan_of(work, sub) if sub is not None and live else None
+    with ctx.reading(member_id) as work:
+        account = work.accounts[member_id]
+        balance, sub = account.balance, account.subscription
+        plan = account.plan(work.plans)
         if plan is None or sub is None:
             next_credits, forfeit = 0, 0
-        elif sub["status"] == "cancelling":
+        elif sub.status is SubscriptionStatus.CANCELLING:
             next_credits, forfeit = 0, balance  # the end forfeits everything
         else:
             next_credits = credits.next_renewal_credits(balance, plan)
@@ -164,7 +137,7 @@ def get_credits(ctx: Context, member_id: str) -> CreditsView:
             plan=plan.code if plan else None,
             monthly_credits=plan.monthly_credits if plan else None,
             max_balance=plan.max_balance if plan else None,
-            next_renewal_at=sub["next_renewal_at"] if sub is not None and live else None,
+            next_renewal_at=sub.next_renewal_at if sub is not None and plan else None,
             next_renewal_credits=next_credits,
             forfeit_at_next_renewal=forfeit,
             awaiting_response=awaiting,
@@ -193,8 +166,7 @@ def list_ledger(
     """The member's entries, newest first."""
     limit = check_limit(limit)
     before = decode_id_cursor(cursor)
-    with ctx.unit_of_work() as work:
-        settle_member(work, member_id)
+    with ctx.reading(member_id) as work:
         query = select(ledger_entries).where(ledger_entries.c.member_id == member_id)
         if before is not None:
             query = query.where(ledger_entries.c.id < before)
@@ -217,12 +189,11 @@ def adjust_credits(ctx: Context, member_id: str, amount: int, reason: str) -> Le
     reason = reason.strip()
     if not reason or len(reason) > NOTE_MAX:
         raise ValidationFailed(f"reason must be 1 to {NOTE_MAX} characters")
-    with ctx.unit_of_work() as work:
-        settle_member(work, member_id)
+    with ctx.unit_of_work(accounts=[member_id]) as work:
         if ledger.post(work.conn, member_id, "adjustment", amount, work.now, note=reason) is None:
             raise Conflict(
                 f"an adjustment of {amount} would take the balance "
-                f"({balance_of(work, member_id)}) below 0"
+                f"({work.accounts[member_id].balance}) below 0"
             )
         row = (
             work.conn.execute(

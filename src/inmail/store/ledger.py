@@ -1,15 +1,31 @@
-"""The only way a balance changes: one immutable ledger entry written in the
-same statement pair as the balance it explains."""
+"""The only ways a balance changes, each with its immutable ledger entry in
+the same transaction: :func:`post` (one conditional write and its entry) and
+:func:`append` (the entries of balances settling computed under the lock)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection
 
-from inmail.store.tables import ledger_entries, members
+from inmail.store.sql import Query, execute, execute_many
 
 KINDS = ("grant", "forfeit", "spend", "refund", "adjustment")
+
+_CONDITIONAL = " WHERE id = :id AND balance + :amount >= 0 RETURNING balance"
+POST = Query("UPDATE members SET balance = balance + :amount" + _CONDITIONAL)
+# A spend also makes its InMail's deadline due for the sender.
+POST_DUE = Query(
+    "UPDATE members SET balance = balance + :amount,"
+    " due_at = CASE WHEN due_at IS NULL OR due_at > :due_at THEN :due_at ELSE due_at END"
+    + _CONDITIONAL
+)
+ENTRY = Query(
+    "INSERT INTO ledger_entries (member_id, at, kind, amount, balance_after, message_id, note)"
+    " VALUES (:member_id, :at, :kind, :amount, :balance_after, :message_id, :note)"
+)
 
 
 def post(
@@ -21,34 +37,57 @@ def post(
     *,
     message_id: int | None = None,
     note: str | None = None,
+    due_at: datetime | None = None,
 ) -> int | None:
     """Add ``amount`` to the member's balance and record the entry.
 
     The balance update is conditional (``balance + amount >= 0``), so two
-    concurrent spends can never both take the last credit. Returns the new
+    concurrent spends can never both take the last credit. ``due_at``, when
+    given, is something that now falls due for the account. Returns the new
     balance, or None when the balance would go below zero (nothing written).
     """
+    check(kind, amount)
+    params: dict[str, Any] = {"id": member_id, "amount": amount}
+    if due_at is not None:
+        params["due_at"] = due_at
+    row = execute(conn, POST if due_at is None else POST_DUE, params).fetchone()
+    if row is None:
+        return None
+    balance_after = int(row[0])
+    append(conn, [entry(member_id, kind, amount, at, balance_after, message_id, note)])
+    return balance_after
+
+
+def entry(
+    member_id: str,
+    kind: str,
+    amount: int,
+    at: datetime,
+    balance_after: int,
+    message_id: int | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    check(kind, amount)
+    if balance_after < 0:
+        raise ValueError("a balance is never below zero")
+    return {
+        "member_id": member_id,
+        "at": at,
+        "kind": kind,
+        "amount": amount,
+        "balance_after": balance_after,
+        "message_id": message_id,
+        "note": note,
+    }
+
+
+def append(conn: Connection, entries: Sequence[dict[str, Any]]) -> None:
+    """Write entries made with :func:`entry`, in order, in one call."""
+    execute_many(conn, ENTRY, entries)
+
+
+def check(kind: str, amount: int) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown ledger entry kind {kind!r}")
     if amount == 0:
         raise ValueError("a ledger entry moves at least one credit")
-    balance_after = conn.execute(
-        update(members)
-        .where(members.c.id == member_id, members.c.balance + amount >= 0)
-        .values(balance=members.c.balance + amount)
-        .returning(members.c.balance)
-    ).scalar()
-    if balance_after is None:
-        return None
-    conn.execute(
-        insert(ledger_entries).values(
-            member_id=member_id,
-            at=at,
-            kind=kind,
-            amount=amount,
-            balance_after=balance_after,
-            message_id=message_id,
-            note=note,
-        )
-    )
-    return int(balance_after)

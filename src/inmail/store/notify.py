@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
-from inmail.store.tables import notifications
+from inmail.store.sql import Query, execute_many
 
 KINDS = (
     "inmail_received",
@@ -19,6 +20,35 @@ KINDS = (
     "cap_forfeit_warning",
 )
 
+INSERT = Query(
+    "INSERT INTO notifications (member_id, kind, at, message_id, data)"
+    " VALUES (:member_id, :kind, :at, :message_id, :data)"
+)
+
+
+def notification(
+    member_id: str,
+    kind: str,
+    at: datetime,
+    *,
+    message_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    return {
+        "member_id": member_id,
+        "kind": kind,
+        "at": at,
+        "message_id": message_id,
+        "data": data or {},
+    }
+
+
+def append(conn: Connection, notifications: Sequence[dict[str, Any]]) -> None:
+    """Write notifications made with :func:`notification`, in order, in one call."""
+    execute_many(conn, INSERT, notifications)
+
 
 def notify(
     conn: Connection,
@@ -29,10 +59,4 @@ def notify(
     message_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind!r}")
-    conn.execute(
-        insert(notifications).values(
-            member_id=member_id, kind=kind, at=at, message_id=message_id, data=data or {}
-        )
-    )
+    append(conn, [notification(member_id, kind, at, message_id=message_id, data=data)])

@@ -44,6 +44,8 @@ members = Table(
     # The balance is a cache of the ledger's sum, written in the same
     # transaction as each entry; the audit checks they agree.
     Column("balance", Integer, nullable=False, default=0),
+    # The earliest time anything may fall due for this account (store.accounts).
+    Column("due_at", UTCDateTime, nullable=True, index=True),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
 )
 
@@ -66,8 +68,8 @@ subscriptions = Table(
     Column("renewals_done", Integer, nullable=False, default=0),
     # Due events: the next renewal (or, while cancelling, the end) and the
     # cap-forfeit warning. NULL once nothing more is due.
-    Column("next_renewal_at", UTCDateTime, nullable=True, index=True),
-    Column("warning_due_at", UTCDateTime, nullable=True, index=True),
+    Column("next_renewal_at", UTCDateTime, nullable=True),
+    Column("warning_due_at", UTCDateTime, nullable=True),
     Column("ends_at", UTCDateTime, nullable=True),
     CheckConstraint("status IN ('active', 'cancelling', 'cancelled')", name="status_known"),
 )
@@ -91,18 +93,18 @@ messages = Table(
     Column("reminder_at", UTCDateTime, nullable=True),
     # The reminder is due while this is set; cleared once sent or once the
     # recipient has responded.
-    Column("reminder_due_at", UTCDateTime, nullable=True, index=True),
+    Column("reminder_due_at", UTCDateTime, nullable=True),
     Column("responded_at", UTCDateTime, nullable=True),
     Column("refunded", Boolean, nullable=False, default=False),
     Column("hidden_for_sender", Boolean, nullable=False, default=False),
     Column("hidden_for_recipient", Boolean, nullable=False, default=False),
-    # inbox, sent, one conversation's direction, a sender's open InMails,
-    # and the worker's scan for expiries
+    # inbox, sent, one conversation's direction, and an account's due
+    # deadlines (as sender) and reminders (as recipient)
     Index("ix_messages_recipient_id_id", "recipient_id", "id"),
     Index("ix_messages_sender_id_id", "sender_id", "id"),
     Index("ix_messages_pair", "sender_id", "recipient_id", "id"),
     Index("ix_messages_sender_status", "sender_id", "status", "refund_deadline"),
-    Index("ix_messages_status_deadline", "status", "refund_deadline"),
+    Index("ix_messages_recipient_reminder", "recipient_id", "reminder_due_at"),
 )
 
 ledger_entries = Table(
@@ -161,7 +163,7 @@ idempotency_keys = Table(
     Column("request_hash", String(64), nullable=False),
     Column("status", Integer, nullable=False),
     Column("body", Text, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
 )
 
 __all__ = [
