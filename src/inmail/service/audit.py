@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, case, func, select, text
+from sqlalchemy import Connection, case, func, or_, select, union_all
 
 from inmail.domain.messages import Status
 from inmail.service.context import Context
 from inmail.service.views import AuditReport, Check
-from inmail.store.tables import ledger_entries, members, messages
+from inmail.store.tables import ledger_entries, members, messages, subscriptions
 
 # How many offending rows a failed check names.
 SHOWN = 5
@@ -125,31 +125,24 @@ def inmail_entries_match_state(conn: Connection) -> Check:
     )
 
 
-# Accounts whose due_at is later than their true earliest due time, from
-# their rows (min() skips NULLs).
-_LATE = text(
-    """
-    SELECT id, due_at, true_due FROM (SELECT id, due_at, (
-      SELECT min(t) FROM (
-        SELECT next_renewal_at AS t FROM subscriptions WHERE member_id = members.id
-        UNION ALL SELECT warning_due_at FROM subscriptions WHERE member_id = members.id
-        UNION ALL SELECT refund_deadline FROM messages
-          WHERE sender_id = members.id AND status = 'awaiting_response'
-        UNION ALL SELECT reminder_due_at FROM messages WHERE recipient_id = members.id
-      ) AS due
-    ) AS true_due FROM members) AS accounts
-    WHERE true_due IS NOT NULL AND (due_at IS NULL OR due_at > true_due) ORDER BY id
-    """
-)
-
-
 def due_times_not_late(conn: Connection) -> Check:
     """An account's due_at is never later than anything due for it, or the
     worker and settle-before-act would miss that event."""
-    bad = [
-        f"{mid}: due_at {due_at} but something falls due at {true_due}"
-        for mid, due_at, true_due in conn.execute(_LATE)
-    ]
+    S = subscriptions.c
+    due = union_all(
+        select(S.member_id.label("id"), S.next_renewal_at.label("at")),
+        select(S.member_id, S.warning_due_at),
+        select(Msg.sender_id, Msg.refund_deadline).where(Msg.status == Status.AWAITING),
+        select(Msg.recipient_id, Msg.reminder_due_at),
+    ).subquery()
+    earliest = select(due.c.id, func.min(due.c.at).label("at")).group_by(due.c.id).subquery()
+    rows = conn.execute(
+        select(M.id, M.due_at, earliest.c.at)
+        .join(earliest, earliest.c.id == M.id)
+        .where(earliest.c.at.is_not(None), or_(M.due_at.is_(None), M.due_at > earliest.c.at))
+        .order_by(M.id)
+    ).all()
+    bad = [f"{mid}: due_at {due_at} but something falls due at {at}" for mid, due_at, at in rows]
     return _listing("due_times_not_late", bad, "no account has an event due before its due_at")
 
 

@@ -30,18 +30,14 @@ _TIMES = ("created_at", "due_at", "started_at", "next_renewal_at", "warning_due_
 _FLAGS = ("inmail_opt_out", "open_profile")
 
 READ = Query(_ACCOUNT + "WHERE m.id = :id", times=_TIMES, flags=_FLAGS)
-LOCK = Query(
-    _ACCOUNT + "WHERE m.id IN {ids} ORDER BY m.id {lock}",
-    times=_TIMES,
-    flags=_FLAGS,
-)
+READ_MANY = Query(_ACCOUNT + "WHERE m.id IN {ids} ORDER BY m.id", times=_TIMES, flags=_FLAGS)
+# Row locks exist on PostgreSQL only ({lock} is empty on SQLite, whose
+# BEGIN IMMEDIATE already holds the one write lock).
+LOCK = Query("SELECT id FROM members WHERE id IN {ids} ORDER BY id {lock}")
 # The worker's claim: due accounts, oldest first, skipping those another
 # worker or a request holds (they are being settled right now).
 CLAIM_DUE = Query(
-    _ACCOUNT + "WHERE m.id IN (SELECT id FROM members WHERE due_at <= :now"
-    " ORDER BY due_at, id LIMIT :limit {skip_locked}) ORDER BY m.id",
-    times=_TIMES,
-    flags=_FLAGS,
+    "SELECT id FROM members WHERE due_at <= :now ORDER BY due_at, id LIMIT :limit {skip_locked}"
 )
 OLDEST_DUE = Query(
     "SELECT min(due_at) AS due_at FROM members WHERE due_at <= :now", times=["due_at"]
@@ -103,12 +99,24 @@ def lock(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     On PostgreSQL the lock is ``FOR NO KEY UPDATE``: writers of one account
     queue on it, but the foreign-key checks of other transactions (``FOR KEY
     SHARE`` on the member, when they insert a notification or a ledger entry
-    for it) do not wait on it."""
-    return {row["id"]: row for row in rows(conn, LOCK, {"ids": sorted(set(ids))})}
+    for it) do not wait on it. The accounts are read by a second statement:
+    one that waited for the lock would see the member row as the previous
+    holder left it but the subscription as it was when the statement began."""
+    ordered = sorted(set(ids))
+    if conn.dialect.name != "sqlite":
+        execute(conn, LOCK, {"ids": ordered})
+    return _read_many(conn, ordered)
 
 
 def claim_due(conn: Connection, now: datetime, limit: int) -> list[dict[str, Any]]:
-    return rows(conn, CLAIM_DUE, {"now": now, "limit": limit})
+    """Lock up to ``limit`` due accounts that nobody else holds, and read them
+    (as they are now: another worker may have settled one meanwhile)."""
+    claimed = [row[0] for row in execute(conn, CLAIM_DUE, {"now": now, "limit": limit})]
+    return list(_read_many(conn, claimed).values()) if claimed else []
+
+
+def _read_many(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    return {row["id"]: row for row in rows(conn, READ_MANY, {"ids": ids})}
 
 
 def oldest_due(conn: Connection, now: datetime) -> datetime | None:

@@ -32,7 +32,7 @@ FRAGMENTS = {
         "ids": "(SELECT value FROM json_each(:ids))",
     },
     "postgresql": {
-        "lock": "FOR NO KEY UPDATE OF m",
+        "lock": "FOR NO KEY UPDATE",
         "skip_locked": "FOR NO KEY UPDATE SKIP LOCKED",
         "ids": "(SELECT unnest(CAST(:ids AS text[])))",
     },
