@@ -2,8 +2,10 @@
 
 SQLite allows one writer at a time. Threads that each open their own write
 transaction only fight over that lock (long tail latencies), so writes in one
-process are serialised by a lock here and start with ``BEGIN IMMEDIATE``;
-other processes wait on SQLite's busy timeout. Read transactions need neither.
+process are serialised by a lock here, go through one connection kept open
+for them (no pool checkout per write), and start with ``BEGIN IMMEDIATE``;
+other processes wait on SQLite's busy timeout. Read transactions need neither
+and use pooled connections of their own.
 
 PostgreSQL runs at READ COMMITTED; the services order writers of one account
 with row locks (``FOR UPDATE``) on the member rows.
@@ -38,17 +40,31 @@ class Database:
         self.engine: Engine = _make_engine(self.url, echo=echo)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._writer: Connection | None = None  # SQLite's one write connection
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Connection]:
         """A transaction that commits when the block ends normally and rolls
         back when it raises."""
         if self._write_lock is not None and write:
-            with self._write_lock, self._begin(write=True) as conn:
-                yield conn
+            with self._write_lock:
+                yield from self._write_on_kept_connection()
         else:
             with self._begin(write=write) as conn:
                 yield conn
+
+    def _write_on_kept_connection(self) -> Iterator[Connection]:
+        if self._writer is None or self._writer.invalidated:
+            self._writer = self.engine.connect()
+            self._writer.execution_options(inmail_write=True)
+        try:
+            with self._writer.begin():
+                yield self._writer
+        except BaseException:
+            if self._writer.invalidated:  # a lost database file: start afresh next time
+                self._writer.close()
+                self._writer = None
+            raise
 
     @contextmanager
     def _begin(self, *, write: bool) -> Iterator[Connection]:
@@ -58,6 +74,11 @@ class Database:
                 yield conn
 
     def dispose(self) -> None:
+        if self._write_lock is not None:
+            with self._write_lock:
+                if self._writer is not None:
+                    self._writer.close()
+                    self._writer = None
         self.engine.dispose()
 
 
@@ -90,4 +111,7 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get("inmail_write", True)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # On the driver's connection: this runs before every transaction.
+        conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+            "BEGIN IMMEDIATE" if write else "BEGIN"
+        )
