@@ -141,6 +141,29 @@ def test_reminder_once_after_three_days_and_not_after_a_response(net):
     assert kinds(net, "carol", "inmail_reminder") == []
 
 
+def test_a_reminder_due_before_a_response_goes_out_without_any_worker(net):
+    """The recipient answers a day after the reminder time and no worker ran in
+    between: the reminder still went out, once, dated at its time."""
+    inmail = messages.send_message(net, "alice", "bob", "hello")
+    later(net, 4 * DAY, process=False)
+    answer = messages.reply(net, inmail.id, quick_reply=QuickReply.MAYBE_LATER)
+    reminders = kinds(net, "bob", "inmail_reminder")
+    assert [(n.message_id, n.at) for n in reminders] == [(inmail.id, START + 3 * DAY)]
+    assert answer.sent_at == START + 4 * DAY and messages.get_message(net, inmail.id).refunded
+    run_due(net)
+    later(net, 100 * DAY)
+    assert len(kinds(net, "bob", "inmail_reminder")) == 1
+
+
+def test_a_response_at_the_reminder_time_comes_after_the_reminder(net):
+    """Due events at or before now are applied before an operation: at exactly
+    3 days the recipient had not responded yet."""
+    inmail = messages.send_message(net, "alice", "bob", "hello")
+    later(net, 3 * DAY, process=False)
+    messages.reply(net, inmail.id, body="right on time")
+    assert [n.at for n in kinds(net, "bob", "inmail_reminder")] == [START + 3 * DAY]
+
+
 def test_open_profile_inmail_is_free_never_expires_and_counts_in_the_rate(net):
     inmail = messages.send_message(net, "alice", "carol", "hello")
     assert (inmail.kind, inmail.credit_charged, inmail.refund_deadline) == ("inmail", False, None)

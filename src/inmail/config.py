@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from inmail.clock import Clock, ManualClock, SystemClock
 from inmail.domain.errors import ValidationFailed
@@ -27,6 +27,8 @@ class Settings:
     # Per-token request rate, "COUNT/PERIOD" like "120/60s" (inmail.api.ratelimit);
     # None: no limit.
     rate_limit: str | None = None
+    # Days an idempotent answer is kept before the worker prunes its key.
+    idempotency_retention_days: float = 7.0
 
     @classmethod
     def from_env(cls, **flags: object) -> Settings:
@@ -37,6 +39,9 @@ class Settings:
             "clock": os.environ.get("INMAIL_CLOCK") or "system",
             "plans_file": os.environ.get("INMAIL_CONFIG") or None,
             "rate_limit": os.environ.get("INMAIL_RATE_LIMIT") or None,
+            "idempotency_retention_days": _retention_days(
+                os.environ.get("INMAIL_IDEMPOTENCY_RETENTION_DAYS") or "7"
+            ),
         }
         env.update({key: value for key, value in flags.items() if value is not None})
         settings = cls(**env)  # type: ignore[arg-type]
@@ -47,6 +52,17 @@ class Settings:
 
             parse_rate_limit(settings.rate_limit)  # a bad value stops the start, saying why
         return settings
+
+
+def _retention_days(text: str) -> float:
+    problem = "INMAIL_IDEMPOTENCY_RETENTION_DAYS must be a number of days above 0, at most 3650"
+    try:
+        days = float(text)
+    except ValueError as exc:
+        raise ValidationFailed(problem) from exc
+    if not 0 < days <= 3650:
+        raise ValidationFailed(problem)
+    return days
 
 
 def parse_time(text: str) -> datetime:
@@ -66,7 +82,12 @@ def open_context(settings: Settings, *, migrate: bool = True) -> Context:
     database = Database(settings.database_url)
     if migrate:
         upgrade(database)
-    ctx = Context(database=database, clock=make_clock(settings), plans=plans)
+    ctx = Context(
+        database=database,
+        clock=make_clock(settings),
+        plans=plans,
+        idempotency_retention=timedelta(days=settings.idempotency_retention_days),
+    )
     ctx.check_plans()
     return ctx
 

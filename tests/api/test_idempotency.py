@@ -221,3 +221,20 @@ def test_a_second_request_with_the_key_waits_for_the_first(ctx):
     second.join(10)
     assert answers["first"].body == answers["second"].body == b'{"status":"ok"}'
     assert answers["second"].headers["idempotent-replayed"] == "true"
+
+
+def test_keys_are_pruned_after_the_retention_window(api, pair):
+    """Kept for 7 days by default (the service's clock): a retry inside the
+    window replays, one after it (once the worker has pruned) runs anew."""
+    adjustment = {"amount": 5, "reason": "goodwill"}
+    path = "/v1/members/alice/credits/adjustments"
+    first = api.post(path, json=adjustment, **key("adjust-1"))
+    assert first.status_code == 201
+    api.advance(6 * 86400)  # the clock route runs the worker's step
+    inside = api.post(path, json=adjustment, **key("adjust-1"))
+    assert inside.headers.get("idempotent-replayed") == "true"
+    api.advance(2 * 86400)
+    after = api.post(path, json=adjustment, **key("adjust-1"))
+    assert after.status_code == 201 and "idempotent-replayed" not in after.headers
+    assert after.json()["id"] != first.json()["id"]
+    assert api.credits("alice")["balance"] == 20 + 5 + 5

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from inmail.domain import calendar, credits
+from inmail.domain.errors import ValidationFailed
 from inmail.domain.plans import Plan
 
 # A bound on one advance: far more renewals than any real replay needs
@@ -171,3 +172,52 @@ def advance(
             events.append(Renewed(due_at, renewal.grant, renewal.forfeit, balance))
             sub = scheduled(sub, sub.renewals_done + 1)
     raise RuntimeError(f"more than {MAX_EVENTS} due events for one subscription")
+
+
+# How far back a subscription may start: 100 years of renewals are replayed
+# (well inside MAX_EVENTS).
+MAX_REPLAY = timedelta(days=36_525)
+
+
+def check_not_future(started_at: datetime, now: datetime) -> None:
+    """``started_at`` is refused in the future, even where it is not read (a
+    plan change keeps the anniversary)."""
+    if started_at > now:
+        raise ValidationFailed("started_at cannot be in the future")
+
+
+def check_start(
+    started_at: datetime,
+    now: datetime,
+    *,
+    previous_end: datetime | None,
+    last_entry_at: datetime | None,
+) -> None:
+    """A start is never in the future, nor before the previous subscription's
+    end or the member's latest ledger entry (history is never rewritten), nor
+    more than MAX_REPLAY ago."""
+    check_not_future(started_at, now)
+    if now - started_at > MAX_REPLAY:
+        raise ValidationFailed(f"started_at can be at most {MAX_REPLAY.days} days ago")
+    if previous_end is not None and started_at < previous_end:
+        raise ValidationFailed("started_at cannot be before the previous subscription ended")
+    if last_entry_at is not None and started_at < last_entry_at:
+        raise ValidationFailed("started_at cannot be before this member's latest ledger entry")
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """What the next renewal (or the end) will add and trim at this balance."""
+
+    credits: int
+    forfeit: int
+
+
+def outlook(sub: Subscription | None, balance: int, plan: Plan | None) -> Outlook:
+    if sub is None or plan is None or sub.status is SubscriptionStatus.CANCELLED:
+        return Outlook(0, 0)
+    if sub.status is SubscriptionStatus.CANCELLING:
+        return Outlook(0, balance)  # the end forfeits everything
+    return Outlook(
+        credits.next_renewal_credits(balance, plan), credits.forfeit_at_next_renewal(balance, plan)
+    )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 
-from inmail.domain import credits, lifecycle
+from inmail.domain import lifecycle
 from inmail.domain.due import earlier
 from inmail.domain.errors import Conflict, NotFound, ValidationFailed
 from inmail.domain.lifecycle import Subscription, SubscriptionStatus
@@ -24,8 +24,6 @@ from inmail.store.tables import ledger_entries, messages
 NOTE_MAX = 500
 # An adjustment moves at most this many credits at once: a typo guard.
 ADJUSTMENT_MAX = 1_000_000
-# How far back a subscription may start: 100 years of renewals are replayed.
-MAX_REPLAY = timedelta(days=36_525)
 
 
 def _view(member_id: str, sub: Subscription, plans: dict[str, Plan]) -> SubscriptionView:
@@ -50,20 +48,12 @@ def put_subscription(
         raise ValidationFailed(f"unknown plan {plan_code!r}; plans: {', '.join(ctx.plans)}")
     plan = ctx.plans[plan_code]
     with ctx.unit_of_work(accounts=[member_id]) as work:
-        if started_at is not None and started_at > work.now:
-            raise ValidationFailed("started_at cannot be in the future")
-        if started_at is not None and work.now - started_at > MAX_REPLAY:
-            # Replaying more would pass one settle's bound on due events.
-            raise ValidationFailed(f"started_at can be at most {MAX_REPLAY.days} days ago")
         account = work.accounts[member_id]
         sub = account.subscription
+        if started_at is not None:
+            lifecycle.check_not_future(started_at, work.now)
         if sub is None or sub.status is SubscriptionStatus.CANCELLED:
-            start = started_at or work.now
-            if sub is not None and sub.ends_at is not None and start < sub.ends_at:
-                raise ValidationFailed(
-                    "started_at cannot be before the previous subscription ended"
-                )
-            sub = _start(work, account, plan, start, new=sub is None)
+            sub = _start(work, account, plan, started_at or work.now, previous=sub)
         else:
             sub = lifecycle.change_plan(sub, plan, work.now)
             store.write_subscriptions(work.conn, [subscription_row(member_id, sub)])
@@ -72,15 +62,18 @@ def put_subscription(
 
 
 def _start(
-    work: Work, account: Account, plan: Plan, started_at: datetime, *, new: bool
+    work: Work, account: Account, plan: Plan, started_at: datetime, *, previous: Subscription | None
 ) -> Subscription:
-    last_entry_at = work.conn.execute(
-        select(func.max(ledger_entries.c.at)).where(ledger_entries.c.member_id == account.id)
-    ).scalar()
-    if last_entry_at is not None and started_at < last_entry_at:
-        raise ValidationFailed("started_at cannot be before this member's latest ledger entry")
+    lifecycle.check_start(
+        started_at,
+        work.now,
+        previous_end=previous.ends_at if previous else None,
+        last_entry_at=work.conn.execute(
+            select(func.max(ledger_entries.c.at)).where(ledger_entries.c.member_id == account.id)
+        ).scalar(),
+    )
     sub, first_grant = lifecycle.start(plan, started_at)
-    store.write_subscriptions(work.conn, [subscription_row(account.id, sub)], new=new)
+    store.write_subscriptions(work.conn, [subscription_row(account.id, sub)], new=previous is None)
     # The first grant is not trimmed to the cap: it adds to whatever is there.
     ledger.post(work.conn, account.id, "grant", first_grant, started_at, note="first grant")
     store.due_no_later(work.conn, account.id, sub.due_at)
@@ -123,13 +116,7 @@ def get_credits(ctx: Context, member_id: str) -> CreditsView:
         account = work.accounts[member_id]
         balance, sub = account.balance, account.subscription
         plan = account.plan(work.plans)
-        if plan is None or sub is None:
-            next_credits, forfeit = 0, 0
-        elif sub.status is SubscriptionStatus.CANCELLING:
-            next_credits, forfeit = 0, balance  # the end forfeits everything
-        else:
-            next_credits = credits.next_renewal_credits(balance, plan)
-            forfeit = credits.forfeit_at_next_renewal(balance, plan)
+        outlook = lifecycle.outlook(sub, balance, plan)
         sent, responded, awaiting = _inmail_counts(work, member_id)
         return CreditsView(
             member_id=member_id,
@@ -138,8 +125,8 @@ def get_credits(ctx: Context, member_id: str) -> CreditsView:
             monthly_credits=plan.monthly_credits if plan else None,
             max_balance=plan.max_balance if plan else None,
             next_renewal_at=sub.next_renewal_at if sub is not None and plan else None,
-            next_renewal_credits=next_credits,
-            forfeit_at_next_renewal=forfeit,
+            next_renewal_credits=outlook.credits,
+            forfeit_at_next_renewal=outlook.forfeit,
             awaiting_response=awaiting,
             response_rate=responded / sent if sent else None,
             as_of=work.now,
