@@ -87,11 +87,16 @@ LifecycleEvent = Renewed | Warned | Ended
 def scheduled(sub: Subscription, renewals_done: int) -> Subscription:
     """``sub`` pointed at the renewal after ``renewals_done`` and that renewal's warning."""
     renewal = calendar.renewal_at(sub.started_at, renewals_done + 1)
-    return replace(
-        sub,
-        renewals_done=renewals_done,
-        next_renewal_at=renewal,
-        warning_due_at=calendar.warning_at(renewal),
+    # Built directly, not with dataclasses.replace: the worker renews a
+    # million accounts in one peak, and replace() costs several times more.
+    return Subscription(
+        sub.plan,
+        sub.status,
+        sub.started_at,
+        renewals_done,
+        renewal,
+        calendar.warning_at(renewal),
+        sub.ends_at,
     )
 
 

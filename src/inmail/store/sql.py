@@ -17,6 +17,7 @@ ways of writing read the same rows.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -68,29 +69,52 @@ class Query:
         return text
 
 
+# Conversions are cached: a worker batch writes the same few times (a
+# renewal's date, its next date) for thousands of rows.
+@functools.lru_cache(maxsize=4096)
+def _sqlite_time(value: datetime) -> str:
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # The text SQLAlchemy's DateTime writes: "YYYY-MM-DD HH:MM:SS.ffffff".
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+@functools.lru_cache(maxsize=4096)
+def _postgresql_time(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+_TIMES = {"sqlite": _sqlite_time, "postgresql": _postgresql_time}
+
+
 def _bind(dialect: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters as the driver takes them (this runs for every row of every
+    statement, so it looks at each value's exact type once)."""
+    time = _TIMES[dialect]
     bound = {}
     for name, value in params.items():
-        if isinstance(value, datetime):
-            value = value.astimezone(UTC).replace(tzinfo=None)
-            if dialect == "sqlite":  # the text SQLAlchemy's DateTime writes
-                value = value.isoformat(" ", "microseconds")
-        elif isinstance(value, dict):
+        kind = type(value)
+        if kind is datetime:
+            value = time(value)
+        elif kind is dict:
             value = json.dumps(value)
-        elif name == "ids" and dialect == "sqlite":
-            value = json.dumps(list(value))
         elif name == "ids":
-            value = list(value)
+            value = json.dumps(list(value)) if dialect == "sqlite" else list(value)
         bound[name] = value
     return bound
 
 
+@functools.lru_cache(maxsize=4096)
 def _time(value: Any) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 def _document(value: Any) -> Any:
@@ -120,26 +144,36 @@ def execute_many(conn: Connection, query: Query, rows: Sequence[Mapping[str, Any
     return int(cursor.rowcount)
 
 
-def _convert(query: Query, names: list[str], row: Sequence[Any]) -> dict[str, Any]:
-    record = dict(zip(names, row, strict=True))
-    for name in query.times:
-        if name in record:
-            record[name] = _time(record[name])
-    for name in query.flags:
-        if name in record and record[name] is not None:
-            record[name] = bool(record[name])
-    for name in query.documents:
-        if name in record:
-            record[name] = _document(record[name])
-    return record
+def _converters(query: Query, names: list[str]) -> list[tuple[int, Any]]:
+    """(column index, converter) for the columns of a result that need one."""
+    found = []
+    for index, name in enumerate(names):
+        if name in query.times:
+            found.append((index, _time))
+        elif name in query.flags:
+            found.append((index, _flag))
+        elif name in query.documents:
+            found.append((index, _document))
+    return found
+
+
+def _records(query: Query, cursor: Any, found: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    names = [column[0] for column in cursor.description]
+    converters = _converters(query, names)
+    records = []
+    for row in found:
+        values = list(row)
+        for index, convert in converters:
+            values[index] = convert(values[index])
+        records.append(dict(zip(names, values, strict=True)))
+    return records
 
 
 def rows(
     conn: Connection, query: Query, params: Mapping[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     cursor = execute(conn, query, params)
-    names = [column[0] for column in cursor.description]
-    return [_convert(query, names, row) for row in cursor.fetchall()]
+    return _records(query, cursor, cursor.fetchall())
 
 
 def first(
@@ -147,9 +181,7 @@ def first(
 ) -> dict[str, Any] | None:
     cursor = execute(conn, query, params)
     row = cursor.fetchone()
-    if row is None:
-        return None
-    return _convert(query, [column[0] for column in cursor.description], row)
+    return None if row is None else _records(query, cursor, [row])[0]
 
 
 def scalar(conn: Connection, query: Query, params: Mapping[str, Any] | None = None) -> Any:
