@@ -23,6 +23,7 @@ test-sqlite: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) *.egg-info src/*.egg-info .pytest_cache

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from inmail.store.sql import Query, execute, execute_many, first, rows
+from inmail.store.sql import Query, execute, execute_many, execute_rows, first, rows
 
 _ACCOUNT = """
 SELECT m.id, m.name, m.balance, m.inmail_opt_out, m.open_profile, m.created_at, m.due_at,
@@ -49,12 +49,17 @@ DUE_NO_LATER = Query(
 # Settling writes the balance it computed under the lock; the old balance in
 # the condition asserts nobody else wrote it meanwhile.
 SETTLED = Query(
-    "UPDATE members SET balance = :balance, due_at = :due_at WHERE id = :id AND balance = :old"
+    "UPDATE members SET balance = r.balance, due_at = r.due_at"
+    " FROM {rows:id text, balance integer, old integer, due_at timestamp}"
+    " WHERE members.id = r.id AND members.balance = r.old"
 )
 SUBSCRIPTION_SET = Query(
-    "UPDATE subscriptions SET plan = :plan, status = :status, started_at = :started_at,"
-    " renewals_done = :renewals_done, next_renewal_at = :next_renewal_at,"
-    " warning_due_at = :warning_due_at, ends_at = :ends_at WHERE member_id = :member_id"
+    "UPDATE subscriptions SET plan = r.plan, status = r.status, started_at = r.started_at,"
+    " renewals_done = r.renewals_done, next_renewal_at = r.next_renewal_at,"
+    " warning_due_at = r.warning_due_at, ends_at = r.ends_at"
+    " FROM {rows:member_id text, plan text, status text, started_at timestamp,"
+    " renewals_done integer, next_renewal_at timestamp, warning_due_at timestamp,"
+    " ends_at timestamp} WHERE subscriptions.member_id = r.member_id"
 )
 SUBSCRIPTION_NEW = Query(
     "INSERT INTO subscriptions (member_id, plan, status, started_at, renewals_done,"
@@ -153,7 +158,7 @@ def write_settled(conn: Connection, accounts: Sequence[dict[str, Any]]) -> None:
     """Write balances and due times as settling computed them, for many
     accounts in one call. Each row: id, balance, old (the balance read under
     the lock), due_at."""
-    changed = execute_many(conn, SETTLED, accounts)
+    changed = execute_rows(conn, SETTLED, accounts)
     if changed != len(accounts):  # the lock was not held: never write on
         raise AssertionError(f"settled {len(accounts)} accounts but wrote {changed}")
 
@@ -161,4 +166,7 @@ def write_settled(conn: Connection, accounts: Sequence[dict[str, Any]]) -> None:
 def write_subscriptions(
     conn: Connection, subscriptions: Sequence[dict[str, Any]], *, new: bool = False
 ) -> None:
-    execute_many(conn, SUBSCRIPTION_NEW if new else SUBSCRIPTION_SET, subscriptions)
+    if new:
+        execute_many(conn, SUBSCRIPTION_NEW, subscriptions)
+    else:
+        execute_rows(conn, SUBSCRIPTION_SET, subscriptions)

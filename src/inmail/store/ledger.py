@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from inmail.store.sql import Query, execute, execute_many
+from inmail.store.sql import Query, execute, execute_rows
 
 KINDS = ("grant", "forfeit", "spend", "refund", "adjustment")
 
@@ -22,9 +22,15 @@ POST_DUE = Query(
     " due_at = CASE WHEN due_at IS NULL OR due_at > :due_at THEN :due_at ELSE due_at END"
     + _CONDITIONAL
 )
+_COLUMNS = "member_id, at, kind, amount, balance_after, message_id, note"
 ENTRY = Query(
-    "INSERT INTO ledger_entries (member_id, at, kind, amount, balance_after, message_id, note)"
+    f"INSERT INTO ledger_entries ({_COLUMNS})"
     " VALUES (:member_id, :at, :kind, :amount, :balance_after, :message_id, :note)"
+)
+ENTRIES = Query(
+    f"INSERT INTO ledger_entries ({_COLUMNS}) SELECT {_COLUMNS} FROM"
+    " {rows:member_id text, at timestamp, kind text, amount integer, balance_after integer,"
+    " message_id bigint, note text}"
 )
 
 
@@ -54,7 +60,7 @@ def post(
     if row is None:
         return None
     balance_after = int(row[0])
-    append(conn, [entry(member_id, kind, amount, at, balance_after, message_id, note)])
+    execute(conn, ENTRY, entry(member_id, kind, amount, at, balance_after, message_id, note))
     return balance_after
 
 
@@ -82,8 +88,8 @@ def entry(
 
 
 def append(conn: Connection, entries: Sequence[dict[str, Any]]) -> None:
-    """Write entries made with :func:`entry`, in order, in one call."""
-    execute_many(conn, ENTRY, entries)
+    """Write entries made with :func:`entry`, in order, with one statement."""
+    execute_rows(conn, ENTRIES, entries)
 
 
 def check(kind: str, amount: int) -> None:

@@ -41,10 +41,12 @@ ANSWERED = Query(
     " refunded = :refunded WHERE id = :id AND responded_at IS NULL"
 )
 EXPIRED = Query(
-    "UPDATE messages SET status = 'expired' WHERE id = :id AND status = 'awaiting_response'"
+    "UPDATE messages SET status = 'expired'"
+    " WHERE id IN {int_ids} AND status = 'awaiting_response'"
 )
 REMINDED = Query(
-    "UPDATE messages SET reminder_due_at = NULL WHERE id = :id AND reminder_due_at IS NOT NULL"
+    "UPDATE messages SET reminder_due_at = NULL"
+    " WHERE id IN {int_ids} AND reminder_due_at IS NOT NULL"
 )
 
 
@@ -74,8 +76,10 @@ def mark_answered(conn: Connection, answers: Sequence[dict[str, Any]]) -> int:
 
 
 def mark_expired(conn: Connection, ids: Sequence[int]) -> None:
-    execute_many(conn, EXPIRED, [{"id": i} for i in ids])
+    if ids:
+        execute(conn, EXPIRED, {"ids": ids})
 
 
 def mark_reminded(conn: Connection, ids: Sequence[int]) -> None:
-    execute_many(conn, REMINDED, [{"id": i} for i in ids])
+    if ids:
+        execute(conn, REMINDED, {"ids": ids})

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from inmail.store.sql import Query, execute_many
+from inmail.store.sql import Query, execute, execute_rows
 
 KINDS = (
     "inmail_received",
@@ -23,6 +23,11 @@ KINDS = (
 INSERT = Query(
     "INSERT INTO notifications (member_id, kind, at, message_id, data)"
     " VALUES (:member_id, :kind, :at, :message_id, :data)"
+)
+INSERT_ROWS = Query(
+    "INSERT INTO notifications (member_id, kind, at, message_id, data)"
+    " SELECT member_id, kind, at, message_id, data FROM"
+    " {rows:member_id text, kind text, at timestamp, message_id bigint, data json}"
 )
 
 
@@ -46,8 +51,9 @@ def notification(
 
 
 def append(conn: Connection, notifications: Sequence[dict[str, Any]]) -> None:
-    """Write notifications made with :func:`notification`, in order, in one call."""
-    execute_many(conn, INSERT, notifications)
+    """Write notifications made with :func:`notification`, in order, with one
+    statement."""
+    execute_rows(conn, INSERT_ROWS, notifications)
 
 
 def notify(
@@ -59,4 +65,4 @@ def notify(
     message_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    append(conn, [notification(member_id, kind, at, message_id=message_id, data=data)])
+    execute(conn, INSERT, notification(member_id, kind, at, message_id=message_id, data=data))

@@ -9,10 +9,14 @@ its transaction). Cold paths keep using SQLAlchemy Core.
 
 The two databases differ in a few words, written as ``{placeholders}``:
 ``{lock}`` and ``{skip_locked}`` (row locks exist only on PostgreSQL; SQLite
-holds its one write lock for the whole transaction) and ``{ids}``, a list
-parameter named ``ids``. Times go in and come out as aware UTC datetimes and
-are stored as SQLAlchemy's ``UTCDateTime`` stores them (naive UTC), so both
-ways of writing read the same rows.
+holds its one write lock for the whole transaction), ``{ids}`` and
+``{int_ids}``, a list parameter named ``ids``, and ``{rows:name type, ...}``,
+a whole batch of rows sent as one JSON parameter named ``rows`` and read back
+as a table ``r`` with those columns (the PostgreSQL types given), in order:
+so a worker batch writes each table with one statement, not one per row.
+Times go in and come out as aware UTC datetimes and are stored as
+SQLAlchemy's ``UTCDateTime`` stores them (naive UTC), so both ways of writing
+read the same rows.
 """
 
 from __future__ import annotations
@@ -31,14 +35,35 @@ FRAGMENTS = {
         "lock": "",
         "skip_locked": "",
         "ids": "(SELECT value FROM json_each(:ids))",
+        "int_ids": "(SELECT value FROM json_each(:ids))",
     },
     "postgresql": {
         "lock": "FOR NO KEY UPDATE",
         "skip_locked": "FOR NO KEY UPDATE SKIP LOCKED",
         "ids": "(SELECT unnest(CAST(:ids AS text[])))",
+        "int_ids": "(SELECT unnest(CAST(:ids AS bigint[])))",
     },
 }
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
+_ROWS = re.compile(r"\{rows:([^}]*)\}")
+
+
+def _rows_source(dialect: str, spec: str) -> str:
+    """The table ``r`` that a ``rows`` JSON array parameter stands for."""
+    columns = [column.split() for column in spec.split(",")]
+    if dialect == "sqlite":
+        fields = ", ".join(f"json_extract(value, '$.{name}') AS {name}" for name, _ in columns)
+        return f"(SELECT {fields} FROM json_each(:rows) ORDER BY key) AS r"
+    fields = ", ".join(
+        f"value -> '{name}' AS {name}"
+        if kind == "json"
+        else f"CAST(value ->> '{name}' AS {kind}) AS {name}"
+        for name, kind in columns
+    )
+    return (
+        f"(SELECT {fields} FROM json_array_elements(CAST(:rows AS json))"
+        " WITH ORDINALITY AS e(value, n) ORDER BY n) AS r"
+    )
 
 
 class Query:
@@ -62,7 +87,8 @@ class Query:
     def text(self, dialect: str) -> str:
         text = self._text.get(dialect)
         if text is None:
-            text = self.sql.format(**FRAGMENTS[dialect])
+            text = _ROWS.sub(lambda m: _rows_source(dialect, m.group(1)), self.sql)
+            text = text.format(**FRAGMENTS[dialect])
             if dialect == "postgresql":
                 text = _PARAM.sub(r"%(\1)s", text.replace("%", "%%"))
             self._text[dialect] = text
@@ -155,6 +181,23 @@ def _converters(query: Query, names: list[str]) -> list[tuple[int, Any]]:
         elif name in query.documents:
             found.append((index, _document))
     return found
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return _sqlite_time(value)  # the text both databases read as a timestamp
+    raise TypeError(f"{type(value).__name__} is not a row value")
+
+
+def execute_rows(conn: Connection, query: Query, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Run a ``{rows:...}`` statement once for a whole batch; returns the rows
+    it changed."""
+    if not rows:
+        return 0
+    payload = json.dumps(rows, default=_json_default, separators=(",", ":"))
+    cursor = _cursor(conn)
+    cursor.execute(query.text(conn.dialect.name), {"rows": payload})
+    return int(cursor.rowcount)
 
 
 def _records(query: Query, cursor: Any, found: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
