@@ -10,16 +10,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from inmail.clock import Clock, ManualClock
 from inmail.domain.errors import NotFound, PlansFileError
 from inmail.domain.plans import DEFAULT_PLANS, Plan
 from inmail.service.accounts import Account, open_accounts
 from inmail.service.work import Work
 from inmail.store import accounts as account_store
+from inmail.store import stats
 from inmail.store.database import Database
-from inmail.store.tables import subscriptions
 
 __all__ = ["Context", "Work"]
 
@@ -77,7 +75,7 @@ class Context:
     def check_plans(self) -> None:
         """Refuse to run with a plans file that lacks a plan still in use."""
         with self.unit_of_work(write=isinstance(self.clock, ManualClock)) as work:
-            used = set(work.conn.execute(select(subscriptions.c.plan).distinct()).scalars())
+            used = stats.plans_in_use(work.conn)
         missing = sorted(used - set(self.plans))
         if missing:
             raise PlansFileError(

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-
 from inmail.domain.errors import InmailError, NotFound, ValidationFailed
 from inmail.domain.messages import (
     Charge,
@@ -28,8 +26,8 @@ from inmail.service.views import MessageView, NotificationView, Page
 from inmail.store import accounts as account_store
 from inmail.store import ledger
 from inmail.store import messages as message_store
+from inmail.store import notify as notify_store
 from inmail.store.notify import notify
-from inmail.store.tables import messages, notifications
 
 
 def send_message(
@@ -234,13 +232,9 @@ def delete_message(ctx: Context, message_id: int, member_id: str) -> None:
     changes no refund."""
     with ctx.unit_of_work() as work:
         row = _message_row(work, message_id)
-        if member_id == row["sender_id"]:
-            hide = {"hidden_for_sender": True}
-        elif member_id == row["recipient_id"]:
-            hide = {"hidden_for_recipient": True}
-        else:
+        if member_id not in (row["sender_id"], row["recipient_id"]):
             raise NotFound(f"no message {message_id}")
-        work.conn.execute(update(messages).where(messages.c.id == message_id).values(**hide))
+        message_store.hide(work.conn, message_id, for_sender=member_id == row["sender_id"])
 
 
 def _list(
@@ -248,19 +242,9 @@ def _list(
 ) -> Page[MessageView]:
     limit = check_limit(limit)
     before = decode_id_cursor(cursor)
-    owner, hidden = (
-        (messages.c.recipient_id, messages.c.hidden_for_recipient)
-        if box == "inbox"
-        else (messages.c.sender_id, messages.c.hidden_for_sender)
-    )
     with ctx.reading(member_id) as work:
-        query = select(messages).where(owner == member_id, hidden.is_(False))
-        if before is not None:
-            query = query.where(messages.c.id < before)
-        rows = (
-            work.conn.execute(query.order_by(messages.c.id.desc()).limit(limit + 1))
-            .mappings()
-            .all()
+        rows = message_store.box_page(
+            work.conn, member_id, inbox=box == "inbox", before_id=before, limit=limit + 1
         )
         items = [MessageView.of(r, work.now) for r in rows[:limit]]
     return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
@@ -283,21 +267,15 @@ def list_notifications(
 ) -> Page[NotificationView]:
     """Newest first by the time each one is about (a due event's own time)."""
     limit = check_limit(limit)
-    n = notifications.c
+    before = None
+    if cursor is not None:
+        at_text, id_text = decode_cursor(cursor, 2)
+        try:
+            before = datetime.fromisoformat(at_text), int(id_text)
+        except ValueError as exc:
+            raise ValidationFailed("cursor is not valid") from exc
     with ctx.reading(member_id) as work:
-        query = select(notifications).where(n.member_id == member_id)
-        if cursor is not None:
-            at_text, id_text = decode_cursor(cursor, 2)
-            try:
-                at, before_id = datetime.fromisoformat(at_text), int(id_text)
-            except ValueError as exc:
-                raise ValidationFailed("cursor is not valid") from exc
-            query = query.where((n.at < at) | ((n.at == at) & (n.id < before_id)))
-        rows = (
-            work.conn.execute(query.order_by(n.at.desc(), n.id.desc()).limit(limit + 1))
-            .mappings()
-            .all()
-        )
+        rows = notify_store.page(work.conn, member_id, before=before, limit=limit + 1)
     items = [NotificationView.of(r) for r in rows[:limit]]
     last = items[-1] if len(rows) > limit else None
     return Page(items, encode_cursor(last.at.isoformat(), last.id) if last else None)

@@ -11,12 +11,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from inmail.domain.messages import Status
 from inmail.service.accounts import lock, open_accounts, settle
 from inmail.service.context import Context
 from inmail.service.paging import check_limit, decode_cursor, encode_cursor
 from inmail.service.views import MessageView, Page
-from inmail.store.tables import members, messages, subscriptions
+from inmail.store import messages as message_store
+from inmail.store.tables import members, subscriptions
 
 
 @dataclass(frozen=True)
@@ -84,32 +84,15 @@ def member_names(ctx: Context, ids: set[str]) -> dict[str, str]:
 def awaiting_inmails(ctx: Context, member_id: str, *, limit: int = 200) -> list[MessageView]:
     """The member's paid InMails whose credit can still come back, soonest
     deadline first (the same set ``awaiting_response`` counts)."""
-    m = messages.c
     with ctx.reading(member_id) as work:
-        rows = work.conn.execute(
-            select(messages)
-            .where(
-                m.sender_id == member_id,
-                m.kind == "inmail",
-                m.status == Status.AWAITING,
-                m.credit_charged.is_(True),
-            )
-            .order_by(m.refund_deadline, m.id)
-            .limit(check_limit(limit))
-        ).mappings()
+        rows = message_store.awaiting_paid(work.conn, member_id, check_limit(limit))
         return [MessageView.of(r, work.now) for r in rows]
 
 
 def conversation(ctx: Context, me: str, other: str, *, limit: int = 100) -> list[MessageView]:
     """The latest messages between ``me`` and ``other``, both ways, oldest
     first, without those ``me`` deleted from their lists."""
-    m = messages.c
-    mine = ((m.sender_id == me) & (m.recipient_id == other) & m.hidden_for_sender.is_(False)) | (
-        (m.sender_id == other) & (m.recipient_id == me) & m.hidden_for_recipient.is_(False)
-    )
     with ctx.unit_of_work() as work:
         open_accounts(work, [other, me])
-        rows = work.conn.execute(
-            select(messages).where(mine).order_by(m.id.desc()).limit(check_limit(limit))
-        ).mappings()
+        rows = message_store.between(work.conn, me, other, check_limit(limit))
         return [MessageView.of(r, work.now) for r in rows][::-1]

@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from inmail.domain import lifecycle
 from inmail.domain.due import earlier
 from inmail.domain.errors import Conflict, NotFound, ValidationFailed
 from inmail.domain.lifecycle import Subscription, SubscriptionStatus
-from inmail.domain.messages import Status
 from inmail.domain.plans import Plan
 from inmail.service.accounts import Account, settle, subscription_row
 from inmail.service.context import Context, Work
@@ -19,7 +16,7 @@ from inmail.service.paging import check_limit, decode_id_cursor, encode_cursor
 from inmail.service.views import CreditsView, LedgerEntryView, Page, SubscriptionView
 from inmail.store import accounts as store
 from inmail.store import ledger
-from inmail.store.tables import ledger_entries, messages
+from inmail.store import messages as message_store
 
 NOTE_MAX = 500
 # An adjustment moves at most this many credits at once: a typo guard.
@@ -68,9 +65,7 @@ def _start(
         started_at,
         work.now,
         previous_end=previous.ends_at if previous else None,
-        last_entry_at=work.conn.execute(
-            select(func.max(ledger_entries.c.at)).where(ledger_entries.c.member_id == account.id)
-        ).scalar(),
+        last_entry_at=ledger.last_entry_at(work.conn, account.id),
     )
     sub, first_grant = lifecycle.start(plan, started_at)
     store.write_subscriptions(work.conn, [subscription_row(account.id, sub)], new=previous is None)
@@ -117,7 +112,7 @@ def get_credits(ctx: Context, member_id: str) -> CreditsView:
         balance, sub = account.balance, account.subscription
         plan = account.plan(work.plans)
         outlook = lifecycle.outlook(sub, balance, plan)
-        sent, responded, awaiting = _inmail_counts(work, member_id)
+        sent, responded, awaiting = message_store.inmail_counts(work.conn, member_id)
         return CreditsView(
             member_id=member_id,
             balance=balance,
@@ -133,20 +128,6 @@ def get_credits(ctx: Context, member_id: str) -> CreditsView:
         )
 
 
-def _inmail_counts(work: Work, member_id: str) -> tuple[int, int, int]:
-    """InMails sent, responded (inside their window), and paid ones whose
-    credit can still come back."""
-    m = messages.c
-    row = work.conn.execute(
-        select(
-            func.count(),
-            func.count().filter(m.status == Status.RESPONDED),
-            func.count().filter(m.status == Status.AWAITING, m.credit_charged.is_(True)),
-        ).where(m.sender_id == member_id, m.kind == "inmail")
-    ).one()
-    return int(row[0]), int(row[1]), int(row[2])
-
-
 def list_ledger(
     ctx: Context, member_id: str, *, limit: int | None = None, cursor: str | None = None
 ) -> Page[LedgerEntryView]:
@@ -154,14 +135,7 @@ def list_ledger(
     limit = check_limit(limit)
     before = decode_id_cursor(cursor)
     with ctx.reading(member_id) as work:
-        query = select(ledger_entries).where(ledger_entries.c.member_id == member_id)
-        if before is not None:
-            query = query.where(ledger_entries.c.id < before)
-        rows = (
-            work.conn.execute(query.order_by(ledger_entries.c.id.desc()).limit(limit + 1))
-            .mappings()
-            .all()
-        )
+        rows = ledger.page(work.conn, member_id, before_id=before, limit=limit + 1)
     items = [LedgerEntryView.of(r) for r in rows[:limit]]
     next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
     return Page(items, next_cursor)
@@ -182,14 +156,4 @@ def adjust_credits(ctx: Context, member_id: str, amount: int, reason: str) -> Le
                 f"an adjustment of {amount} would take the balance "
                 f"({work.accounts[member_id].balance}) below 0"
             )
-        row = (
-            work.conn.execute(
-                select(ledger_entries)
-                .where(ledger_entries.c.member_id == member_id)
-                .order_by(ledger_entries.c.id.desc())
-                .limit(1)
-            )
-            .mappings()
-            .one()
-        )
-        return LedgerEntryView.of(row)
+        return LedgerEntryView.of(ledger.page(work.conn, member_id, before_id=None, limit=1)[0])

@@ -5,11 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import insert, select
-
 from inmail.domain.errors import NotFound
 from inmail.service.context import Context
-from inmail.store.tables import members, tokens
+from inmail.store import tokens as store
 
 TOKEN_BYTES = 32
 
@@ -24,13 +22,9 @@ def issue_token(ctx: Context, member_id: str) -> str:
     """A new token that acts as ``member_id``; only its hash is kept."""
     token = "im_" + secrets.token_urlsafe(TOKEN_BYTES)
     with ctx.unit_of_work() as work:
-        if work.conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
+        if not store.member_exists(work.conn, member_id):
             raise NotFound(f"no member {member_id!r}")
-        work.conn.execute(
-            insert(tokens).values(
-                token_hash=hash_token(token), member_id=member_id, created_at=work.now
-            )
-        )
+        store.add(work.conn, hash_token(token), member_id, work.now)
     return token
 
 
@@ -38,6 +32,4 @@ def member_for_token(ctx: Context, token: str) -> str | None:
     """The member a token acts as, or None. The lookup is by hash, so the
     token itself is never compared byte by byte."""
     with ctx.unit_of_work(write=False) as work:
-        return work.conn.execute(
-            select(tokens.c.member_id).where(tokens.c.token_hash == hash_token(token))
-        ).scalar()
+        return store.member_of(work.conn, hash_token(token))

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from inmail.store.sql import Query, execute, execute_rows
+from inmail.store.tables import ledger_entries
 
 KINDS = ("grant", "forfeit", "spend", "refund", "adjustment")
 
@@ -97,3 +98,17 @@ def check(kind: str, amount: int) -> None:
         raise ValueError(f"unknown ledger entry kind {kind!r}")
     if amount == 0:
         raise ValueError("a ledger entry moves at least one credit")
+
+
+def page(conn: Connection, member_id: str, *, before_id: int | None, limit: int) -> list[Any]:
+    """Up to ``limit`` of the member's entries, newest first, older than ``before_id``."""
+    L = ledger_entries.c
+    query = select(ledger_entries).where(L.member_id == member_id)
+    if before_id is not None:
+        query = query.where(L.id < before_id)
+    return list(conn.execute(query.order_by(L.id.desc()).limit(limit)).mappings())
+
+
+def last_entry_at(conn: Connection, member_id: str) -> datetime | None:
+    L = ledger_entries.c
+    return conn.execute(select(func.max(L.at)).where(L.member_id == member_id)).scalar()  # type: ignore[no-any-return]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select, update
 
 from inmail.store.sql import Query, execute, execute_many, first, rows
+from inmail.store.tables import messages
 
 _MESSAGE_TIMES = ("sent_at", "refund_deadline", "reminder_at", "reminder_due_at", "responded_at")
 _MESSAGE_FLAGS = ("credit_charged", "refunded", "hidden_for_sender", "hidden_for_recipient")
@@ -41,8 +42,7 @@ ANSWERED = Query(
     " refunded = :refunded WHERE id = :id AND responded_at IS NULL"
 )
 EXPIRED = Query(
-    "UPDATE messages SET status = 'expired'"
-    " WHERE id IN {int_ids} AND status = 'awaiting_response'"
+    "UPDATE messages SET status = 'expired' WHERE id IN {int_ids} AND status = 'awaiting_response'"
 )
 REMINDED = Query(
     "UPDATE messages SET reminder_due_at = NULL"
@@ -83,3 +83,66 @@ def mark_expired(conn: Connection, ids: Sequence[int]) -> None:
 def mark_reminded(conn: Connection, ids: Sequence[int]) -> None:
     if ids:
         execute(conn, REMINDED, {"ids": ids})
+
+
+def hide(conn: Connection, message_id: int, *, for_sender: bool) -> None:
+    column = messages.c.hidden_for_sender if for_sender else messages.c.hidden_for_recipient
+    conn.execute(update(messages).where(messages.c.id == message_id).values({column: True}))
+
+
+def box_page(
+    conn: Connection, member_id: str, *, inbox: bool, before_id: int | None, limit: int
+) -> list[Any]:
+    """Up to ``limit`` of the member's inbox (or sent) messages, newest first,
+    older than ``before_id``, without those they deleted."""
+    m = messages.c
+    owner, hidden = (
+        (m.recipient_id, m.hidden_for_recipient) if inbox else (m.sender_id, m.hidden_for_sender)
+    )
+    query = select(messages).where(owner == member_id, hidden.is_(False))
+    if before_id is not None:
+        query = query.where(m.id < before_id)
+    return list(conn.execute(query.order_by(m.id.desc()).limit(limit)).mappings())
+
+
+def inmail_counts(conn: Connection, member_id: str) -> tuple[int, int, int]:
+    """InMails sent, responded (inside their window), and paid ones whose
+    credit can still come back."""
+    m = messages.c
+    row = conn.execute(
+        select(
+            func.count(),
+            func.count().filter(m.status == "responded"),
+            func.count().filter(m.status == "awaiting_response", m.credit_charged.is_(True)),
+        ).where(m.sender_id == member_id, m.kind == "inmail")
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def awaiting_paid(conn: Connection, member_id: str, limit: int) -> list[Any]:
+    """The member's paid InMails still awaiting, soonest deadline first."""
+    m = messages.c
+    query = (
+        select(messages)
+        .where(
+            m.sender_id == member_id,
+            m.kind == "inmail",
+            m.status == "awaiting_response",
+            m.credit_charged.is_(True),
+        )
+        .order_by(m.refund_deadline, m.id)
+        .limit(limit)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def between(conn: Connection, me: str, other: str, limit: int) -> list[Any]:
+    """The latest messages between two members, both ways, newest first,
+    without those ``me`` deleted."""
+    m = messages.c
+    mine = ((m.sender_id == me) & (m.recipient_id == other) & m.hidden_for_sender.is_(False)) | (
+        (m.sender_id == other) & (m.recipient_id == me) & m.hidden_for_recipient.is_(False)
+    )
+    return list(
+        conn.execute(select(messages).where(mine).order_by(m.id.desc()).limit(limit)).mappings()
+    )

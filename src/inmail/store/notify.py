@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from inmail.store.sql import Query, execute, execute_rows
+from inmail.store.tables import notifications
 
 KINDS = (
     "inmail_received",
@@ -66,3 +67,16 @@ def notify(
     data: dict[str, Any] | None = None,
 ) -> None:
     execute(conn, INSERT, notification(member_id, kind, at, message_id=message_id, data=data))
+
+
+def page(
+    conn: Connection, member_id: str, *, before: tuple[datetime, int] | None, limit: int
+) -> list[Any]:
+    """Up to ``limit`` of the member's notifications, newest first by the time
+    each is about, older than ``before`` (at, id)."""
+    n = notifications.c
+    query = select(notifications).where(n.member_id == member_id)
+    if before is not None:
+        at, before_id = before
+        query = query.where((n.at < at) | ((n.at == at) & (n.id < before_id)))
+    return list(conn.execute(query.order_by(n.at.desc(), n.id.desc()).limit(limit)).mappings())
