@@ -12,6 +12,12 @@ def test_healthz(api):
     assert response.json() == {"status": "ok"}
 
 
+def test_healthz_answers_head(api):
+    response = api.call("HEAD", "/healthz", token=None)
+    assert response.status_code == 200
+    assert response.content == b""
+
+
 def test_plans_are_the_configured_ones(api):
     assert api.get("/v1/plans", token=None).json() == [
         {"code": "pro", "name": "Pro", "monthly_credits": 20, "max_balance": 60},
@@ -94,6 +100,16 @@ def test_wrong_method_is_a_problem(api):
     response = api.call("PATCH", "/v1/plans")
     assert_problem(response, 405, "method-not-allowed")
     assert "GET" in response.headers["allow"]
+
+
+def test_a_405_allows_every_method_of_the_path(api, app):
+    schema = api.get("/openapi.json", token=None).json()
+    for path, item in schema["paths"].items():
+        concrete = path.replace("{id}", "1").replace("{a}", "a").replace("{b}", "b")
+        response = api.call("OPTIONS", concrete)
+        assert_problem(response, 405, "method-not-allowed")
+        allowed = {m.strip() for m in response.headers["allow"].split(",")}
+        assert allowed - {"HEAD"} == {m.upper() for m in item}, path
 
 
 def test_body_over_64_kib_is_refused(api, ctx):

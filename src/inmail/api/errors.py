@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from inmail.domain.errors import InmailError
 
@@ -123,9 +126,38 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return problem_response(problem("validation-error", describe_validation(exc.errors())))
 
 
+def _methods_by_path(app: FastAPI) -> list[tuple[re.Pattern[str], set[str]]]:
+    """Each route's path pattern and methods, read once per app."""
+    table = getattr(app.state, "methods_by_path", None)
+    if table is None:
+        table = [
+            (compile_path(rc.path)[0], set(rc.methods or ()))
+            for rc in iter_route_contexts(app.routes)
+        ]
+        app.state.methods_by_path = table
+    return table
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the request's path answers, for a 405's Allow header
+    (Starlette names only those of the first route that matched the path)."""
+    methods: set[str] = set()
+    for pattern, route_methods in _methods_by_path(request.app):
+        if pattern.match(request.url.path):
+            methods |= route_methods
+    return ", ".join(sorted(methods))
+
+
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _CODE_OF_STATUS.get(exc.status_code, "bad-request")
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        return problem_response(
+            problem(code, f"{request.method} is not allowed here; use {headers['Allow']}"),
+            headers=headers,
+        )
     detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
     if exc.status_code == 404 and detail == "Not Found":  # Starlette's: no such route
         detail = f"no route {request.method} {request.url.path}"

@@ -18,6 +18,12 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
+@router.head("/healthz", include_in_schema=False)
+async def healthz_head() -> Response:
+    """A load balancer's HEAD check: the same answer without a body."""
+    return Response(status_code=200)
+
+
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
