@@ -1,11 +1,15 @@
 """The command line, run as a user would run it."""
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
+from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, inspect, text, update
 from sqlalchemy.engine import make_url
@@ -201,3 +205,75 @@ def test_a_password_in_the_database_url_is_never_printed():
     result = inmail("db", "upgrade", "--database-url", url)
     line = _one_line_error(result)
     assert "s3cret-pw" not in line and "***" in line
+
+
+def _serve_demo(database, port):
+    """Start `inmail serve --demo`; return the process and the member tokens
+    it printed, once it says it is serving."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "inmail.cli", "serve", "--demo", "--clock", "manual"]
+        + ["--no-worker", "--port", str(port), "--database-url", f"sqlite:///{database}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", "INMAIL_ADMIN_TOKEN": ""},
+    )
+    tokens, lines = {}, []
+    for line in process.stdout:  # the demo's lines come before "serving"
+        lines.append(line)
+        parts = line.split()
+        if line.startswith("  ") and len(parts) == 2:
+            tokens[parts[0]] = parts[1]
+        if "inmail is serving on" in line:
+            break
+    else:
+        process.wait(timeout=60)
+        raise AssertionError("".join(lines))
+    return process, tokens
+
+
+def _stop(process):
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+
+
+def test_serve_demo_prints_a_working_token_for_every_demo_member(tmp_path):
+    from inmail import demo
+    from tests.test_serve_process import free_port
+
+    database = tmp_path / "demo.db"
+    for _ in range(2):  # a first start fills the database; a restart keeps it
+        port = free_port()
+        process, tokens = _serve_demo(database, port)
+        try:
+            assert set(tokens) == {member_id for member_id, *_ in demo.PEOPLE}
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while not _answers(f"{base}/healthz") and time.monotonic() < deadline:
+                time.sleep(0.1)
+            for member_id, token in tokens.items():
+                response = httpx.get(
+                    f"{base}/v1/members/{member_id}",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=30,
+                )
+                assert response.status_code == 200, response.text
+                assert response.json()["id"] == member_id
+        finally:
+            _stop(process)
+
+
+def _answers(url):
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_make_demo_reset_removes_the_demo_database_before_running():
+    root = Path(__file__).resolve().parent.parent
+    dry_run = subprocess.run(
+        ["make", "-n", "demo-reset"], cwd=root, capture_output=True, text=True, timeout=60
+    ).stdout
+    assert "rm -f demo.db demo.db-wal demo.db-shm" in dry_run
+    assert dry_run.index("rm -f demo.db") < dry_run.index("serve --demo")

@@ -31,7 +31,7 @@ ENVIRONMENT = (
     "INMAIL_RATE_LIMIT per-token request rate such as 120/60s (off by default)."
 )
 HOW_TO_MAKE_ONE = (
-    "make one with: python -c \"import secrets; print(secrets.token_urlsafe(32))\" "
+    'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))" '
     "(or, to try it out, run with --clock manual and one is made for the run)"
 )
 
@@ -171,7 +171,9 @@ def serve(
     demo: Annotated[
         bool,
         typer.Option(
-            "--demo", help="Fill an empty database with a small network and print sign-in links."
+            "--demo",
+            help="Fill an empty database with a small network (a database that has one "
+            "keeps it) and print a sign-in token for every demo member.",
         ),
     ] = False,
     no_worker: Annotated[
@@ -232,7 +234,8 @@ def _prepare_demo(ctx: Context, base: str) -> None:
         with console.status("Filling the database with the demo network..."):
             demo.seed(ctx, clock_now(ctx))
         console.print("demo network created (8 members, four months of history)")
-    console.print(f"sign in at {base}/login with one of these member tokens:")
+    # Tokens are kept hashed, so each start prints new ones (old ones still work).
+    console.print(f"sign in at {base}/login with any of these member tokens:")
     for member_id, token in demo.tokens_for_demo(ctx).items():
         console.print(f"  {member_id:<12} {token}")
     console.print(f"the admin page is {base}/admin (sign in with the admin token)")
