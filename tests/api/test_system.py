@@ -3,6 +3,10 @@ OpenAPI document."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from tests.api.conftest import ADMIN_TOKEN, api_routes, assert_problem
 
 
@@ -170,10 +174,25 @@ def test_openapi_documents_every_route_and_its_errors(app, api):
     assert {"from", "to", "subject", "body"} == set(send)
 
 
-def test_docs_page_is_served(api):
-    response = api.get("/docs", token=None)
+def _referenced_urls(html: str) -> list[str]:
+    """Every URL a page loads: src and href attributes, and the quoted URLs
+    of its inline script (Swagger UI's `url: '/openapi.json'`)."""
+    attributes = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+    in_script = re.findall(r"""\burl\s*:\s*["']([^"']+)["']""", html)
+    return attributes + in_script
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_need_no_internet(api, page):
+    response = api.get(page, token=None)
     assert response.status_code == 200
-    assert "swagger" in response.text.lower()
+    urls = _referenced_urls(response.text)
+    assert any(url.endswith(".js") for url in urls), urls
+    for url in urls:
+        # Same origin: a path on this server, never another host.
+        assert url.startswith("/") and not url.startswith("//"), url
+        assert api.get(url, token=None).status_code == 200, url
+    assert "swagger" in response.text.lower() or "redoc" in response.text.lower()
 
 
 def test_admin_token_is_never_echoed(api):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from inmail.api.errors import install_error_handlers
 from inmail.api.limits import MAX_BODY_BYTES, BodyLimitMiddleware
@@ -42,7 +43,10 @@ def _version() -> str:
 def create_app(
     ctx: Context, settings: Settings, *, rate_clock: Callable[[], float] | None = None
 ) -> FastAPI:
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from files shipped in the
+    # fastapi-offline package, never from a CDN: they work with no internet.
+    app = FastAPIOffline(
+        static_url="/docs-static",
         title="inmail",
         version=_version(),
         description=DESCRIPTION,
