@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
@@ -148,7 +148,15 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
-async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+def _browser_page(request: Request) -> bool:
+    """A browser asking for a page: it accepts HTML and the path is not the
+    API's (under /v1 every answer is problem+json, whatever is accepted)."""
+    path = request.url.path
+    api = path == "/v1" or path.startswith("/v1/")
+    return not api and "text/html" in request.headers.get("accept", "")
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _CODE_OF_STATUS.get(exc.status_code, "bad-request")
     headers = exc.headers
@@ -160,6 +168,9 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
         )
     detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
     if exc.status_code == 404 and detail == "Not Found":  # Starlette's: no such route
+        page = getattr(request.app.state, "not_found_page", None)
+        if page is not None and _browser_page(request):
+            return page(request)
         detail = f"no route {request.method} {request.url.path}"
     if exc.status_code == 400 and detail == "There was an error parsing the body":
         # FastAPI's answer to a body that is not UTF-8: a body the contract
