@@ -20,6 +20,7 @@ from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from inmail.api.plain_errors import describe
 from inmail.domain.errors import InmailError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -103,16 +104,6 @@ def problem_json(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
-def describe_validation(errors: Any) -> str:
-    """One line per failing field, e.g. ``body.from: Field required``."""
-    parts = []
-    for error in errors:
-        where = ".".join(str(p) for p in error.get("loc", ())) or "request"
-        message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
-    return "; ".join(parts) or "the request is not valid"
-
-
 async def _on_inmail_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InmailError)
     body = problem_of(exc)
@@ -123,7 +114,7 @@ async def _on_inmail_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return problem_response(problem("validation-error", describe_validation(exc.errors())))
+    return problem_response(problem("validation-error", describe(exc.errors())))
 
 
 def _methods_by_path(app: FastAPI) -> list[tuple[re.Pattern[str], set[str]]]:

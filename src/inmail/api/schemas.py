@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from inmail.api.plain_errors import explain_pattern
 from inmail.api.types import Out, PatchBody, RequestBody, Text, TimeIn, Timestamp
 from inmail.domain.messages import BODY_MAX, SUBJECT_MAX
 from inmail.service.due import MAX_MOVE
@@ -23,7 +24,11 @@ from inmail.service.subscriptions import NOTE_MAX
 
 # Copied from the engine's pattern with \Z semantics (Pydantic's $ never
 # matches before a trailing newline, Python's re does).
-MEMBER_ID_PATTERN = MEMBER_ID.pattern
+MEMBER_ID_PATTERN = explain_pattern(
+    MEMBER_ID.pattern,
+    "must be a member id: 1 to 64 of a-z, 0-9, '_', '.' and '-', "
+    "starting with a letter or a digit",
+)
 # The engine's bound on one clock move (also keeps the sum from overflowing).
 MAX_ADVANCE = MAX_MOVE
 

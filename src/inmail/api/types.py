@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from inmail.api.plain_errors import explain_pattern
 from inmail.domain.times import rfc3339
 
 
@@ -41,6 +42,10 @@ def storable(value: str) -> str:
         raise ValueError("must be valid Unicode text (no lone surrogates)")
     return value
 
+
+# The schema's statement of what storable() refuses (the check itself stays
+# there, with its plain message).
+NO_NUL_PATTERN = explain_pattern(r"^[^\x00]*$", "must not contain NUL characters")
 
 # Every string of a request body.
 Text = Annotated[StrictStr, AfterValidator(storable)]
