@@ -86,6 +86,7 @@ def test_details_say_what_to_fix(api, method, path, request_kw, detail):
         ("/v1/members/alice/sent", "1"),
         ("/v1/members/alice/notifications", "-" + "9" * 18 + ".0"),  # before year 1
         ("/v1/members/alice/notifications", "9" * 18 + "." + "9" * 19),  # after year 9999
+        ("/v1/members", "zzz"),
     ],
 )
 def test_every_cursor_the_schema_allows_is_a_position(api, path, cursor):

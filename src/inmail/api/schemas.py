@@ -88,6 +88,18 @@ class TokenOut(Out):
     token: str = Field(description="Shown once; only its hash is kept.")
 
 
+class DirectoryEntry(Out):
+    id: str
+    name: str
+    open_profile: bool
+    inmail_opt_out: bool
+
+
+class DirectoryPage(Out):
+    members: list[DirectoryEntry]
+    next_cursor: str | None
+
+
 # ---- subscriptions and credits ----------------------------------------------
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from inmail.domain.errors import Conflict, NotFound, ValidationFailed
 from inmail.service.accounts import lock_member, lock_members
 from inmail.service.context import Context
-from inmail.service.views import MemberView
+from inmail.service.paging import check_limit, decode_cursor, encode_cursor
+from inmail.service.views import MemberView, Page
 from inmail.store.tables import connections, members
 
 MEMBER_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -137,3 +138,39 @@ def list_connections(ctx: Context, member_id: str) -> list[str]:
                 .order_by(connections.c.other_id)
             ).scalars()
         )
+
+
+QUERY_MAX = 64
+
+
+def directory(
+    ctx: Context, *, q: str | None = None, limit: int | None = None, cursor: str | None = None
+) -> Page[MemberView]:
+    """The member directory, by id, so members can find whom to write to.
+
+    ``q`` matches the start of the id or of any word of the name (words
+    split on spaces), case-insensitively. A plain read: it shows no balances,
+    so it settles nothing. Case is folded by the database's ``lower()``, which
+    on SQLite folds ASCII letters only.
+    """
+    limit = check_limit(limit)
+    query = select(members).order_by(members.c.id)
+    if q is not None:
+        if not 1 <= len(q) <= QUERY_MAX:
+            raise ValidationFailed(f"q must be 1 to {QUERY_MAX} characters")
+        q = q.lower()
+        name = func.lower(members.c.name)
+        query = query.where(
+            or_(
+                func.lower(members.c.id).startswith(q, autoescape=True),
+                name.startswith(q, autoescape=True),
+                name.contains(" " + q, autoescape=True),
+            )
+        )
+    if cursor is not None:
+        (after,) = decode_cursor(cursor, 1)
+        query = query.where(members.c.id > after)
+    with ctx.unit_of_work(write=False) as work:
+        rows = work.conn.execute(query.limit(limit + 1)).mappings().all()
+    items = [MemberView.of(row) for row in rows[:limit]]
+    return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
