@@ -200,3 +200,61 @@ def test_docs_pages_need_no_internet(api, page):
 def test_admin_token_is_never_echoed(api):
     for response in (api.get("/openapi.json"), api.get("/metrics")):
         assert ADMIN_TOKEN not in response.text
+
+
+def test_openapi_names_operations_enums_links_and_every_answer(ctx):
+    from inmail.api import create_app
+    from inmail.config import Settings
+
+    app = create_app(ctx, Settings(admin_token=ADMIN_TOKEN, rate_limit="100/1s"))
+    schema = app.openapi()
+    operations = {
+        op["operationId"]: (method, path, op)
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+    }
+    assert {"sendMessage", "getCredits", "replyToMessage", "listMembers"} <= set(operations)
+    assert all(re.fullmatch(r"[a-z][A-Za-z]+", name) for name in operations)
+    for _, _, op in operations.values():
+        assert all(re.fullmatch(r"[a-z]+", tag) for tag in op["tags"])  # module names
+        assert "413" in op["responses"]
+        assert ("429" in op["responses"]) == bool(op.get("security"))
+    components = schema["components"]["schemas"]
+    assert components["ReplyIn"]["properties"]["quick_reply"]["enum"] == [
+        "interested",
+        "maybe_later",
+        "not_interested",
+    ]
+    assert "cap_forfeit_warning" in components["NotificationOut"]["properties"]["kind"]["enum"]
+    assert "insufficient-credits" in components["Problem"]["properties"]["type"]["enum"]
+    assert components["SubscriptionPut"]["properties"]["plan"]["enum"] == [
+        "pro",
+        "teams",
+        "enterprise",
+    ]
+    assert components["AdjustmentIn"]["properties"]["amount"]["not"] == {"const": 0}
+    assert components["MemberCreate"]["properties"]["id"]["pattern"].startswith("^[a-z0-9]")
+    created = operations["createMember"][2]["responses"]["201"]["links"]
+    assert created["GetMember"]["operationId"] == "getMember"
+    # Without a rate limit, no 429 is promised.
+    plain = create_app(ctx, Settings(admin_token=ADMIN_TOKEN)).openapi()
+    assert not any(
+        "429" in op["responses"] for item in plain["paths"].values() for op in item.values()
+    )
+
+
+def test_a_whole_number_may_be_written_with_a_fraction_of_zero(api):
+    api.member("alice")
+    entry = api.ok(
+        "POST", "/v1/members/alice/credits/adjustments", 201, json={"amount": 5.0, "reason": "r"}
+    )
+    assert entry["amount"] == 5
+    response = api.post(
+        "/v1/members/alice/credits/adjustments", json={"amount": 5.5, "reason": "r"}
+    )
+    assert_problem(response, 422, "validation-error")
+
+
+def test_a_move_of_the_clock_takes_no_null(api):
+    response = api.post("/v1/admin/clock", json={"advance_seconds": 5, "to": None})
+    assert_problem(response, 422, "validation-error")

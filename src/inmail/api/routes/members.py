@@ -123,7 +123,7 @@ def issue_token(member_id: MemberId, _: AdminOnly, idem: Idempotency, ctx: CtxDe
     response_class=Response,
     responses=problems(401, 403, 404, 422),
 )
-def connect(a: MemberA, b: MemberB, _: AdminOnly, ctx: CtxDep) -> Response:
+def connect_members(a: MemberA, b: MemberB, _: AdminOnly, ctx: CtxDep) -> Response:
     """Who: admin. The connection is mutual; connecting twice is fine."""
     members.connect(ctx, a, b)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -135,7 +135,7 @@ def connect(a: MemberA, b: MemberB, _: AdminOnly, ctx: CtxDep) -> Response:
     response_class=Response,
     responses=problems(401, 403, 404, 422),
 )
-def disconnect(a: MemberA, b: MemberB, _: AdminOnly, ctx: CtxDep) -> Response:
+def disconnect_members(a: MemberA, b: MemberB, _: AdminOnly, ctx: CtxDep) -> Response:
     """Who: admin. Both directions go."""
     members.disconnect(ctx, a, b)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -68,7 +68,9 @@ def get_message(message_id: PartyOrAdmin, ctx: CtxDep) -> MessageOut:
     response_model=MessageOut,
     responses=post_problems(401, 402, 403, 404, 413, 422, s403=SEND_403),
 )
-def reply(message_id: RecipientOrAdmin, body: ReplyIn, idem: Idempotency, ctx: CtxDep) -> Response:
+def reply_to_message(
+    message_id: RecipientOrAdmin, body: ReplyIn, idem: Idempotency, ctx: CtxDep
+) -> Response:
     """Who: the recipient of message `id` (the other party), admin. Charged
     like a new message; a response refunds the InMails still in their window.
     A quick reply answers InMails only."""
@@ -97,7 +99,7 @@ def delete_message(act: SenderOrRecipient, ctx: CtxDep) -> Response:
 
 
 @router.get("/v1/members/{id}/inbox", responses=problems(401, 403, 404, 422))
-def inbox(
+def list_inbox(
     member_id: SelfOrAdmin, ctx: CtxDep, limit: Limit = DEFAULT_LIMIT, cursor: IdCursor = None
 ) -> MessagePage:
     """Who: self, admin. Newest first."""
@@ -109,7 +111,7 @@ def inbox(
 
 
 @router.get("/v1/members/{id}/sent", responses=problems(401, 403, 404, 422))
-def sent(
+def list_sent(
     member_id: SelfOrAdmin, ctx: CtxDep, limit: Limit = DEFAULT_LIMIT, cursor: IdCursor = None
 ) -> MessagePage:
     """Who: self, admin. Newest first."""
@@ -121,7 +123,7 @@ def sent(
 
 
 @router.get("/v1/members/{id}/notifications", responses=problems(401, 403, 404, 422))
-def notifications(
+def list_notifications(
     member_id: SelfOrAdmin,
     ctx: CtxDep,
     limit: Limit = DEFAULT_LIMIT,
