@@ -40,6 +40,13 @@ clean:
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 
+# The API against its own description for a long while: every check of
+# `schemathesis run` (see schemathesis.toml), on SQLite.
+fuzz: $(STAMP)
+	INMAIL_TEST_BACKENDS=sqlite INMAIL_FUZZ_EXAMPLES=$${INMAIL_FUZZ_EXAMPLES:-500} \
+	INMAIL_FUZZ_SECONDS=$${INMAIL_FUZZ_SECONDS:-600} \
+	$(BIN)/pytest -s -p no:cacheprovider tests/api/test_schema_fuzz.py -k schemathesis_run
+
 # The long crash and race runs (docs/reliability.md); override any variable.
 chaos: $(STAMP)
 	INMAIL_CHAOS_KILLS=$${INMAIL_CHAOS_KILLS:-30} INMAIL_CHAOS_SECONDS=$${INMAIL_CHAOS_SECONDS:-180} \

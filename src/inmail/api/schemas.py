@@ -19,6 +19,7 @@ from pydantic.json_schema import SkipJsonSchema
 from inmail.api.errors import STATUS
 from inmail.api.plain_errors import explain_pattern
 from inmail.api.types import (
+    NOT_BLANK_PATTERN,
     NoNullsBody,
     Out,
     PatchBody,
@@ -58,7 +59,7 @@ def exactly_one_of(a: str, b: str) -> Callable[[dict[str, Any]], None]:
     return amend
 
 
-Name = text(min_length=1, max_length=NAME_MAX)
+Name = text(min_length=1, max_length=NAME_MAX, pattern=NOT_BLANK_PATTERN)
 
 # The engine's bound on one clock move (also keeps the sum from overflowing).
 MAX_ADVANCE = MAX_MOVE
@@ -187,7 +188,7 @@ class AdjustmentIn(RequestBody):
         # The engine refuses 0 (an adjustment that changes nothing).
         json_schema_extra={"not": {"const": 0}},
     )
-    reason: text(min_length=1, max_length=NOTE_MAX)
+    reason: text(min_length=1, max_length=NOTE_MAX, pattern=NOT_BLANK_PATTERN)
 
 
 # ---- messages ---------------------------------------------------------------

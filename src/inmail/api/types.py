@@ -48,6 +48,13 @@ def storable(value: str) -> str:
 # The schema's statement of what storable() refuses (the check itself stays
 # there, with its plain message).
 NO_NUL_PATTERN = explain_pattern(r"^[^\x00]*$", "must not contain NUL characters")
+# Python's whitespace (str.strip): names and reasons are stored stripped, so
+# one of blanks alone is empty to the engine.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK_PATTERN = explain_pattern(
+    rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$",
+    "must contain more than blanks, and no NUL characters",
+)
 
 
 def text(
