@@ -20,7 +20,7 @@ from inmail.api.schemas import (
 )
 from inmail.service import subscriptions
 
-router = APIRouter(tags=["credits"])
+router = APIRouter(tags=["subscriptions"])
 
 
 @router.put(
