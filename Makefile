@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite lint bench clean chaos
+.PHONY: run demo-reset test test-sqlite lint bench clean chaos fuzz browser
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -15,7 +15,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/inmail serve --demo --clock manual --database-url sqlite:///demo.db
 
-test: $(STAMP)
+# The demo afresh: `make run` keeps demo.db (and its manual clock) between runs.
+demo-reset: $(STAMP)
+	rm -f demo.db demo.db-wal demo.db-shm
+	$(MAKE) run
+
+# Debian's Chromium for the browser tests: installed when missing (as root),
+# else a one-line message with the command to run.
+browser:
+	@scripts/ensure-chromium
+
+test: $(STAMP) browser
 	$(BIN)/pytest
 
 test-sqlite: $(STAMP)
@@ -30,6 +40,13 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
+
+# The API against its own description for a long while: every check of
+# `schemathesis run` (see schemathesis.toml), on SQLite.
+fuzz: $(STAMP)
+	INMAIL_TEST_BACKENDS=sqlite INMAIL_FUZZ_EXAMPLES=$${INMAIL_FUZZ_EXAMPLES:-500} \
+	INMAIL_FUZZ_SECONDS=$${INMAIL_FUZZ_SECONDS:-600} \
+	$(BIN)/pytest -s -p no:cacheprovider tests/api/test_schema_fuzz.py -k schemathesis_run
 
 # The long crash and race runs (docs/reliability.md); override any variable.
 chaos: $(STAMP)

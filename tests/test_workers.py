@@ -100,3 +100,37 @@ def test_three_workers_process_every_due_event_exactly_once(ctx, database_url):
     assert len(reminders_per_message) == MEMBERS
     assert set(reminders_per_message.values()) == {1}
     assert subscriptions.get_credits(ctx, "m0000").balance == 60
+
+
+def _stopped_cleanly(worker):
+    try:
+        output = worker.communicate(timeout=120)[0]
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        output = worker.communicate()[0]
+        raise AssertionError(f"the worker did not stop:\n{output}") from None
+    assert worker.returncode == 0, output
+    assert "worker stopped" in output
+    assert "Traceback" not in output
+
+
+def test_sigterm_right_after_spawning_stops_the_worker_cleanly(database_url):
+    # The stop request is sent before the worker has run any code of its own.
+    # Blocking SIGTERM around the spawn keeps it pending in the new process
+    # (the mask is inherited through exec) instead of letting it kill the
+    # interpreter before the worker exists: the worker must take it from there.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        worker = _start_worker(database_url)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    worker.send_signal(signal.SIGTERM)
+    _stopped_cleanly(worker)
+
+
+def test_sigterm_during_start_up_stops_the_worker_cleanly(database_url):
+    worker = _start_worker(database_url)
+    # Its first line comes before its imports and its database set-up.
+    assert worker.stdout.readline().strip() == "worker starting"
+    worker.send_signal(signal.SIGTERM)
+    _stopped_cleanly(worker)

@@ -1,23 +1,39 @@
-"""The ``inmail`` command line."""
+"""The ``inmail`` command line.
+
+The engine (SQLAlchemy, Alembic, FastAPI) is imported inside each command, not
+here: ``inmail worker`` installs its SIGTERM handler before any of that loads,
+and ``--help`` answers at once.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import logging
-import secrets
 import signal
 import threading
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from inmail.config import Settings, admin_token_problem, open_context, parse_time
-from inmail.domain.errors import InmailError
-from inmail.service.audit import audit as run_audit
-from inmail.store.database import Database
-from inmail.store.migrate import upgrade
+if TYPE_CHECKING:
+    from inmail.config import Settings
+    from inmail.service.context import Context
+
+T = TypeVar("T")
+
+ENVIRONMENT = (
+    "Environment (flags win over it): "
+    "INMAIL_DATABASE_URL the database URL; "
+    "INMAIL_ADMIN_TOKEN the admin token, at least 32 characters; "
+    "INMAIL_CLOCK system or manual; "
+    "INMAIL_CONFIG a TOML plans file; "
+    "INMAIL_RATE_LIMIT per-token request rate such as 120/60s (off by default)."
+)
+HOW_TO_MAKE_ONE = (
+    'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))" '
+    "(or, to try it out, run with --clock manual and one is made for the run)"
+)
 
 app = typer.Typer(
     help="inmail: paid outreach credits, InMail style. Run `inmail COMMAND --help` for more.",
@@ -27,7 +43,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console(soft_wrap=True)  # long tokens and links stay on one line
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays one line
 
 DatabaseUrl = Annotated[
     str | None,
@@ -41,31 +57,85 @@ DatabaseUrl = Annotated[
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    # markup=False: a message may quote a URL or a plans file with [brackets].
+    err.print("[bold red]error:[/] ", end="")
+    err.print(message, markup=False, highlight=False)
     return typer.Exit(2)
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Whatever stops a command before it starts (bad settings, a plans file
+    with a mistake, a database it cannot use) is one line and exit 2."""
+    from inmail.domain.errors import InmailError
+
+    try:
+        yield
+    except InmailError as exc:
+        raise fail(exc.detail) from exc
+    except ValueError as exc:  # a --start that is not a time
+        raise fail(str(exc)) from exc
+
+
+def settings_of(**flags: object) -> Settings:
+    from inmail.config import Settings
+
+    with refusals():
+        return Settings.from_env(**flags)
+
+
+def opened(settings: Settings, *, migrate: bool = True) -> Context:
+    """The engine's context on the settings' database (its schema created or
+    upgraded unless ``migrate`` is false), or exit 2 saying what is wrong."""
+    from inmail import preflight
+    from inmail.config import open_context
+
+    with refusals(), preflight.database_errors(settings.database_url):
+        return open_context(settings, migrate=migrate)
+
+
+def on_database(url: str, action: Callable[[], T]) -> T:
+    """``action``'s result, or exit 2 if the database fails it (it went away)."""
+    from inmail import preflight
+
+    with refusals(), preflight.database_errors(url):
+        return action()
 
 
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseUrl = None) -> None:
     """Apply the database migrations (create the schema on a new database)."""
-    settings = Settings.from_env(database_url=database_url)
-    database = Database(settings.database_url)
-    try:
-        upgrade(database)
-    finally:
-        database.dispose()
-    console.print(f"schema is up to date at {database.engine.url.render_as_string()}")
+    from inmail import preflight
+    from inmail.store.database import Database
+    from inmail.store.migrate import upgrade
+
+    settings = settings_of(database_url=database_url)
+    with refusals(), preflight.database_errors(settings.database_url):
+        database = Database(settings.database_url)
+        try:
+            upgrade(database)
+        finally:
+            database.dispose()
+    console.print(f"schema is up to date at {preflight.shown(settings.database_url)}")
 
 
 @app.command()
 def audit(database_url: DatabaseUrl = None) -> None:
-    """Check the ledger's invariants; exit 1 if any check fails."""
+    """Check the ledger's invariants; exit 1 if any check fails, exit 2 if the
+    database does not exist or has no schema (it is never created here)."""
+    from rich.table import Table
+
+    from inmail import preflight
+    from inmail.service.audit import audit as run_audit
+
+    settings = settings_of(database_url=database_url)
+    with refusals(), preflight.database_errors(settings.database_url):
+        preflight.require_schema(settings.database_url)
+    ctx = opened(settings, migrate=False)
     try:
-        ctx = open_context(Settings.from_env(database_url=database_url))
-    except InmailError as exc:
-        raise fail(exc.detail) from exc
-    report = run_audit(ctx)
-    ctx.database.dispose()
+        report = on_database(settings.database_url, lambda: run_audit(ctx))
+    finally:
+        ctx.database.dispose()
     table = Table("check", "ok", "detail")
     for check in report.checks:
         table.add_row(check.name, "[green]yes[/]" if check.ok else "[red]NO[/]", check.detail)
@@ -85,7 +155,7 @@ ClockMode = Annotated[
 ]
 
 
-@app.command()
+@app.command(epilog=ENVIRONMENT)
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -101,7 +171,9 @@ def serve(
     demo: Annotated[
         bool,
         typer.Option(
-            "--demo", help="Fill an empty database with a small network and print sign-in links."
+            "--demo",
+            help="Fill an empty database with a small network (a database that has one "
+            "keeps it) and print a sign-in token for every demo member.",
         ),
     ] = False,
     no_worker: Annotated[
@@ -109,14 +181,14 @@ def serve(
     ] = False,
 ) -> None:
     """Run the HTTP API and the web pages, with the due-event worker inside."""
-    try:
-        settings = Settings.from_env(
-            database_url=database_url,
-            clock=clock,
-            start=parse_time(start) if start else None,
-        )
-    except (InmailError, ValueError) as exc:
-        raise fail(str(exc)) from exc
+    import dataclasses
+    import secrets
+
+    from inmail.config import admin_token_problem, parse_time
+
+    with refusals():
+        parsed_start = parse_time(start) if start else None
+    settings = settings_of(database_url=database_url, clock=clock, start=parsed_start)
     if settings.start is not None and settings.clock != "manual":
         err.print("warning: --start only applies with --clock manual; ignored")
     if settings.admin_token is None and (demo or settings.clock == "manual"):
@@ -125,17 +197,14 @@ def serve(
         console.print(f"admin token (this run only): [bold]{settings.admin_token}[/]")
     problem = admin_token_problem(settings)
     if problem and settings.clock == "system":
-        raise fail(problem)
+        raise fail(f"{problem}; {HOW_TO_MAKE_ONE}")
     if problem:
         # A short token is the operator's choice on a test clock; say so.
         err.print(f"warning: {problem}")
-    try:
-        ctx = open_context(settings)
-    except InmailError as exc:
-        raise fail(exc.detail) from exc
+    ctx = opened(settings)
     base = f"http://{host}:{port}"
     if demo:
-        _prepare_demo(ctx, base)
+        on_database(settings.database_url, lambda: _prepare_demo(ctx, base))
     import uvicorn
 
     from inmail.api.app import create_app
@@ -157,43 +226,56 @@ def serve(
         ctx.database.dispose()
 
 
-def _prepare_demo(ctx: object, base: str) -> None:
+def _prepare_demo(ctx: Context, base: str) -> None:
     from inmail import demo
-    from inmail.service.context import Context
     from inmail.service.due import clock_now
 
-    assert isinstance(ctx, Context)
     if demo.is_empty(ctx):
         with console.status("Filling the database with the demo network..."):
             demo.seed(ctx, clock_now(ctx))
         console.print("demo network created (8 members, four months of history)")
-    console.print(f"sign in at {base}/login with one of these member tokens:")
+    # Tokens are kept hashed, so each start prints new ones (old ones still work).
+    console.print(f"sign in at {base}/login with any of these member tokens:")
     for member_id, token in demo.tokens_for_demo(ctx).items():
         console.print(f"  {member_id:<12} {token}")
     console.print(f"the admin page is {base}/admin (sign in with the admin token)")
 
 
-@app.command()
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT. Unblocked too: a process started
+    with them blocked (as some supervisors do between fork and exec) would
+    otherwise keep a stop request pending forever."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    return stop
+
+
+@app.command(epilog=ENVIRONMENT)
 def worker(
     database_url: DatabaseUrl = None,
     clock: ClockMode = None,
 ) -> None:
-    """Run the due-event worker alone (any number may share one PostgreSQL)."""
+    """Run the due-event worker alone (any number may share one PostgreSQL).
+    SIGTERM or Ctrl-C stops it after the current batch, also during start-up."""
+    # First of all: a stop request during the slow start-up below (imports,
+    # migrations) must end the worker cleanly, not kill it.
+    stop = stop_on_signals()
+    console.print("worker starting")
+    import logging
+
     from inmail.worker import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    try:
-        ctx = open_context(Settings.from_env(database_url=database_url, clock=clock))
-    except InmailError as exc:
-        raise fail(exc.detail) from exc
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    console.print("worker started; SIGTERM or Ctrl-C stops it after the current batch")
-    try:
-        run_worker(ctx, stop)
-    finally:
-        ctx.database.dispose()
+    settings = settings_of(database_url=database_url, clock=clock)
+    if not stop.is_set():
+        ctx = opened(settings)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        console.print("worker started; SIGTERM or Ctrl-C stops it after the current batch")
+        try:
+            run_worker(ctx, stop)
+        finally:
+            ctx.database.dispose()
     console.print("worker stopped")
 
 

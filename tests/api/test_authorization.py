@@ -27,6 +27,7 @@ WHO: dict[tuple[str, str], set[str]] = {
     ("GET", "/metrics"): ANYONE,
     ("GET", "/v1/plans"): ANYONE,
     ("POST", "/v1/members"): ADMIN,
+    ("GET", "/v1/members"): ANYONE - {"anonymous"},  # the directory
     ("GET", "/v1/members/{id}"): SELF_ADMIN,
     ("PATCH", "/v1/members/{id}"): SELF_ADMIN,
     ("POST", "/v1/members/{id}/tokens"): ADMIN,

@@ -3,6 +3,10 @@ OpenAPI document."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from tests.api.conftest import ADMIN_TOKEN, api_routes, assert_problem
 
 
@@ -10,6 +14,12 @@ def test_healthz(api):
     response = api.get("/healthz", token=None)
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_healthz_answers_head(api):
+    response = api.call("HEAD", "/healthz", token=None)
+    assert response.status_code == 200
+    assert response.content == b""
 
 
 def test_plans_are_the_configured_ones(api):
@@ -96,6 +106,16 @@ def test_wrong_method_is_a_problem(api):
     assert "GET" in response.headers["allow"]
 
 
+def test_a_405_allows_every_method_of_the_path(api, app):
+    schema = api.get("/openapi.json", token=None).json()
+    for path, item in schema["paths"].items():
+        concrete = path.replace("{id}", "1").replace("{a}", "a").replace("{b}", "b")
+        response = api.call("OPTIONS", concrete)
+        assert_problem(response, 405, "method-not-allowed")
+        allowed = {m.strip() for m in response.headers["allow"].split(",")}
+        assert allowed - {"HEAD"} == {m.upper() for m in item}, path
+
+
 def test_body_over_64_kib_is_refused(api, ctx):
     from tests.api.conftest import snapshot
 
@@ -134,13 +154,15 @@ def test_openapi_documents_every_route_and_its_errors(app, api):
     }
     routes = api_routes(app)
     assert sorted(operations) == routes
-    assert len(routes) == 26  # every route of the contract
+    assert len(routes) == 27  # every route of the contract
     for method, path in routes:
         operation = operations[(method, path)]
         assert operation["description"].startswith("Who: "), path
         statuses = {int(s) for s in operation["responses"] if s != "default"}
         if path not in ("/healthz", "/metrics", "/v1/plans"):
-            assert {401, 403} <= statuses, (method, path)
+            assert 401 in statuses, (method, path)
+            # Every route but the directory, which any valid token may read.
+            assert 403 in statuses or (method, path) == ("GET", "/v1/members"), (method, path)
             assert operation["security"] == [{"HTTPBearer": []}]
         for status, response in operation["responses"].items():
             if int(status) >= 400:
@@ -154,12 +176,85 @@ def test_openapi_documents_every_route_and_its_errors(app, api):
     assert {"from", "to", "subject", "body"} == set(send)
 
 
-def test_docs_page_is_served(api):
-    response = api.get("/docs", token=None)
+def _referenced_urls(html: str) -> list[str]:
+    """Every URL a page loads: src and href attributes, and the quoted URLs
+    of its inline script (Swagger UI's `url: '/openapi.json'`)."""
+    attributes = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+    in_script = re.findall(r"""\burl\s*:\s*["']([^"']+)["']""", html)
+    return attributes + in_script
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_need_no_internet(api, page):
+    response = api.get(page, token=None)
     assert response.status_code == 200
-    assert "swagger" in response.text.lower()
+    urls = _referenced_urls(response.text)
+    assert any(url.endswith(".js") for url in urls), urls
+    for url in urls:
+        # Same origin: a path on this server, never another host.
+        assert url.startswith("/") and not url.startswith("//"), url
+        assert api.get(url, token=None).status_code == 200, url
+    assert "swagger" in response.text.lower() or "redoc" in response.text.lower()
 
 
 def test_admin_token_is_never_echoed(api):
     for response in (api.get("/openapi.json"), api.get("/metrics")):
         assert ADMIN_TOKEN not in response.text
+
+
+def test_openapi_names_operations_enums_links_and_every_answer(ctx):
+    from inmail.api import create_app
+    from inmail.config import Settings
+
+    app = create_app(ctx, Settings(admin_token=ADMIN_TOKEN, rate_limit="100/1s"))
+    schema = app.openapi()
+    operations = {
+        op["operationId"]: (method, path, op)
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+    }
+    assert {"sendMessage", "getCredits", "replyToMessage", "listMembers"} <= set(operations)
+    assert all(re.fullmatch(r"[a-z][A-Za-z]+", name) for name in operations)
+    for _, _, op in operations.values():
+        assert all(re.fullmatch(r"[a-z]+", tag) for tag in op["tags"])  # module names
+        assert "413" in op["responses"]
+        assert ("429" in op["responses"]) == bool(op.get("security"))
+    components = schema["components"]["schemas"]
+    assert components["ReplyIn"]["properties"]["quick_reply"]["enum"] == [
+        "interested",
+        "maybe_later",
+        "not_interested",
+    ]
+    assert "cap_forfeit_warning" in components["NotificationOut"]["properties"]["kind"]["enum"]
+    assert "insufficient-credits" in components["Problem"]["properties"]["type"]["enum"]
+    assert components["SubscriptionPut"]["properties"]["plan"]["enum"] == [
+        "pro",
+        "teams",
+        "enterprise",
+    ]
+    assert components["AdjustmentIn"]["properties"]["amount"]["not"] == {"const": 0}
+    assert components["MemberCreate"]["properties"]["id"]["pattern"].startswith("^[a-z0-9]")
+    created = operations["createMember"][2]["responses"]["201"]["links"]
+    assert created["GetMember"]["operationId"] == "getMember"
+    # Without a rate limit, no 429 is promised.
+    plain = create_app(ctx, Settings(admin_token=ADMIN_TOKEN)).openapi()
+    assert not any(
+        "429" in op["responses"] for item in plain["paths"].values() for op in item.values()
+    )
+
+
+def test_a_whole_number_may_be_written_with_a_fraction_of_zero(api):
+    api.member("alice")
+    entry = api.ok(
+        "POST", "/v1/members/alice/credits/adjustments", 201, json={"amount": 5.0, "reason": "r"}
+    )
+    assert entry["amount"] == 5
+    response = api.post(
+        "/v1/members/alice/credits/adjustments", json={"amount": 5.5, "reason": "r"}
+    )
+    assert_problem(response, 422, "validation-error")
+
+
+def test_a_move_of_the_clock_takes_no_null(api):
+    response = api.post("/v1/admin/clock", json={"advance_seconds": 5, "to": None})
+    assert_problem(response, 422, "validation-error")

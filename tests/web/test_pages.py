@@ -217,3 +217,36 @@ def test_the_api_app_serves_the_pages_beside_the_api(demo_ctx):
     assert health.status_code == 200 and "content-security-policy" not in health.headers
     missing = http.get("/credits?member=x", follow_redirects=False)
     assert missing.status_code == 303
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/credits/extra/bits", "/docs/missing"])
+def test_an_unknown_page_is_an_html_404_page(demo_ctx, path):
+    from inmail.api.app import create_app
+    from inmail.config import Settings
+
+    http = TestClient(create_app(demo_ctx, Settings(admin_token=ADMIN_TOKEN, clock="manual")))
+    page = http.get(path, headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Page not found" in page.text and "<html" in page.text.lower()
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_unknown_api_paths_and_non_browsers_keep_problem_json(demo_ctx):
+    from inmail.api.app import create_app
+    from inmail.config import Settings
+
+    http = TestClient(create_app(demo_ctx, Settings(admin_token=ADMIN_TOKEN, clock="manual")))
+    for path, accept in [
+        ("/v1/nowhere", BROWSER_ACCEPT),  # the API's paths, even from a browser
+        ("/v1", BROWSER_ACCEPT),
+        ("/nowhere", "application/json"),  # a client that does not ask for HTML
+        ("/nowhere", "*/*"),
+    ]:
+        response = http.get(path, headers={"Accept": accept})
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("application/problem+json"), path
+        assert response.json()["type"] == "not-found"

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from inmail.api.errors import install_error_handlers
 from inmail.api.limits import MAX_BODY_BYTES, BodyLimitMiddleware
 from inmail.api.metrics import Metrics, MetricsMiddleware
-from inmail.api.openapi import install_openapi
+from inmail.api.openapi import install_openapi, operation_id
 from inmail.api.ratelimit import RateLimitMiddleware, parse_rate_limit
 from inmail.api.routes import ROUTERS
 from inmail.config import Settings
@@ -42,13 +43,17 @@ def _version() -> str:
 def create_app(
     ctx: Context, settings: Settings, *, rate_clock: Callable[[], float] | None = None
 ) -> FastAPI:
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from files shipped in the
+    # fastapi-offline package, never from a CDN: they work with no internet.
+    app = FastAPIOffline(
+        static_url="/docs-static",
         title="inmail",
         version=_version(),
         description=DESCRIPTION,
         # A trailing slash is another (unknown) route, answered 404 as a
         # problem, not a redirect an API client may not follow.
         redirect_slashes=False,
+        generate_unique_id_function=operation_id,
     )
     app.state.ctx = ctx
     app.state.settings = settings
@@ -68,7 +73,7 @@ def create_app(
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     for router in ROUTERS:
         app.include_router(router)
-    install_openapi(app)
+    install_openapi(app, list(ctx.plans), rate_limited=bool(settings.rate_limit))
 
     _install_web(app, ctx, settings)
     return app

@@ -115,6 +115,7 @@ def sender_or_recipient(caller: CurrentCaller, ctx: CtxDep, message_id: MessageI
 
 
 # The "who" column, one alias per value.
+AdminOrAnyMember = CurrentCaller
 AdminOnly = Annotated[Caller, Depends(admin_only)]
 SelfOrAdmin = Annotated[str, Depends(self_or_admin)]
 SenderOrAdmin = Annotated[SendMessageIn, Depends(sender_or_admin)]

@@ -44,15 +44,10 @@ Limit = Annotated[
     int,
     Query(ge=1, le=MAX_LIMIT, description=f"At most this many items (1 to {MAX_LIMIT})."),
 ]
-Cursor = Annotated[
-    str | None,
-    Query(description="The `next_cursor` of the previous page; omit for the first page."),
-]
 
 __all__ = [
     "DEFAULT_LIMIT",
     "CtxDep",
-    "Cursor",
     "Limit",
     "MemberId",
     "MessageId",

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
+from inmail.api.plain_errors import describe
 from inmail.domain.errors import InmailError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -94,16 +98,6 @@ def problem_json(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
-def describe_validation(errors: Any) -> str:
-    """One line per failing field, e.g. ``body.from: Field required``."""
-    parts = []
-    for error in errors:
-        where = ".".join(str(p) for p in error.get("loc", ())) or "request"
-        message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
-    return "; ".join(parts) or "the request is not valid"
-
-
 async def _on_inmail_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InmailError)
     body = problem_of(exc)
@@ -114,14 +108,54 @@ async def _on_inmail_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return problem_response(problem("validation-error", describe_validation(exc.errors())))
+    return problem_response(problem("validation-error", describe(exc.errors())))
 
 
-async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+def _methods_by_path(app: FastAPI) -> list[tuple[re.Pattern[str], set[str]]]:
+    """Each route's path pattern and methods, read once per app."""
+    table = getattr(app.state, "methods_by_path", None)
+    if table is None:
+        table = [
+            (compile_path(rc.path)[0], set(rc.methods or ()))
+            for rc in iter_route_contexts(app.routes)
+        ]
+        app.state.methods_by_path = table
+    return table
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the request's path answers, for a 405's Allow header
+    (Starlette names only those of the first route that matched the path)."""
+    methods: set[str] = set()
+    for pattern, route_methods in _methods_by_path(request.app):
+        if pattern.match(request.url.path):
+            methods |= route_methods
+    return ", ".join(sorted(methods))
+
+
+def _browser_page(request: Request) -> bool:
+    """A browser asking for a page: it accepts HTML and the path is not the
+    API's (under /v1 every answer is problem+json, whatever is accepted)."""
+    path = request.url.path
+    api = path == "/v1" or path.startswith("/v1/")
+    return not api and "text/html" in request.headers.get("accept", "")
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _CODE_OF_STATUS.get(exc.status_code, "bad-request")
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        return problem_response(
+            problem(code, f"{request.method} is not allowed here; use {headers['Allow']}"),
+            headers=headers,
+        )
     detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
     if exc.status_code == 404 and detail == "Not Found":  # Starlette's: no such route
+        page = getattr(request.app.state, "not_found_page", None)
+        if page is not None and _browser_page(request):
+            return page(request)
         detail = f"no route {request.method} {request.url.path}"
     if exc.status_code == 400 and detail == "There was an error parsing the body":
         # FastAPI's answer to a body that is not UTF-8: a body the contract

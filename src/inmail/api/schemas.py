@@ -10,20 +10,57 @@ first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from inmail.api.types import Out, PatchBody, RequestBody, Text, TimeIn, Timestamp
+from inmail.api.errors import STATUS
+from inmail.api.plain_errors import explain_pattern
+from inmail.api.types import (
+    NOT_BLANK_PATTERN,
+    NoNullsBody,
+    Out,
+    PatchBody,
+    RequestBody,
+    Text,
+    TimeIn,
+    Timestamp,
+    WholeNumber,
+    text,
+)
 from inmail.domain.messages import BODY_MAX, SUBJECT_MAX
 from inmail.service.due import MAX_MOVE
 from inmail.service.members import MEMBER_ID, NAME_MAX
-from inmail.service.subscriptions import NOTE_MAX
+from inmail.service.subscriptions import ADJUSTMENT_MAX, NOTE_MAX
+from inmail.store.notify import KINDS
 
 # Copied from the engine's pattern with \Z semantics (Pydantic's $ never
 # matches before a trailing newline, Python's re does).
-MEMBER_ID_PATTERN = MEMBER_ID.pattern
+MEMBER_ID_PATTERN = explain_pattern(
+    MEMBER_ID.pattern,
+    "must be a member id: 1 to 64 of a-z, 0-9, '_', '.' and '-', starting with a letter or a digit",
+)
+MemberIdText = text(pattern=MEMBER_ID_PATTERN)
+QuickReplyCode = Literal["interested", "maybe_later", "not_interested"]
+NotificationKind = Literal[KINDS]  # type: ignore[valid-type]
+
+
+def exactly_one_of(a: str, b: str) -> Callable[[dict[str, Any]], None]:
+    """The schema of a body that takes one of two fields, never both (and
+    neither is null: left out is how a field is not given)."""
+
+    def amend(schema: dict[str, Any]) -> None:
+        for name in (a, b):
+            schema["properties"][name].pop("default", None)
+        schema["oneOf"] = [{"required": [a]}, {"required": [b]}]
+
+    return amend
+
+
+Name = text(min_length=1, max_length=NAME_MAX, pattern=NOT_BLANK_PATTERN)
+
 # The engine's bound on one clock move (also keeps the sum from overflowing).
 MAX_ADVANCE = MAX_MOVE
 
@@ -34,7 +71,7 @@ MAX_ADVANCE = MAX_MOVE
 class Problem(BaseModel):
     """An RFC 9457 problem: `type` is one of the contract's codes."""
 
-    type: str = Field(examples=["not-found"])
+    type: str = Field(examples=["not-found"], json_schema_extra={"enum": list(STATUS)})
     title: str = Field(examples=["Not found"])
     status: int = Field(examples=[404])
     detail: str = Field(examples=["no member 'zoe'"])
@@ -58,15 +95,15 @@ class PlanOut(Out):
 
 
 class MemberCreate(RequestBody):
-    id: Annotated[Text, Field(pattern=MEMBER_ID_PATTERN, examples=["alice"])]
-    name: Annotated[Text, Field(min_length=1, max_length=NAME_MAX)]
+    id: Annotated[MemberIdText, Field(examples=["alice"])]
+    name: Name
     inmail_opt_out: StrictBool = False
     open_profile: StrictBool = False
 
 
 class MemberPatch(PatchBody):
     # None only stands for "left out", so the schema does not offer null.
-    name: Annotated[Text, Field(min_length=1, max_length=NAME_MAX)] | SkipJsonSchema[None] = None
+    name: Name | SkipJsonSchema[None] = None
     inmail_opt_out: StrictBool | SkipJsonSchema[None] = None
     open_profile: StrictBool | SkipJsonSchema[None] = None
 
@@ -81,6 +118,18 @@ class MemberOut(Out):
 
 class TokenOut(Out):
     token: str = Field(description="Shown once; only its hash is kept.")
+
+
+class DirectoryEntry(Out):
+    id: str
+    name: str
+    open_profile: bool
+    inmail_opt_out: bool
+
+
+class DirectoryPage(Out):
+    members: list[DirectoryEntry]
+    next_cursor: str | None
 
 
 # ---- subscriptions and credits ----------------------------------------------
@@ -132,25 +181,36 @@ class LedgerPage(Out):
 
 
 class AdjustmentIn(RequestBody):
-    amount: StrictInt = Field(description="Signed; may pass the cap, never below 0.")
-    reason: Annotated[Text, Field(min_length=1, max_length=NOTE_MAX)]
+    amount: WholeNumber = Field(
+        ge=-ADJUSTMENT_MAX,
+        le=ADJUSTMENT_MAX,
+        description="Signed and not 0; may pass the cap, never below 0.",
+        # The engine refuses 0 (an adjustment that changes nothing).
+        json_schema_extra={"not": {"const": 0}},
+    )
+    reason: text(min_length=1, max_length=NOTE_MAX, pattern=NOT_BLANK_PATTERN)
 
 
 # ---- messages ---------------------------------------------------------------
 
-Body = Annotated[Text, Field(min_length=1, max_length=BODY_MAX)]
+Body = text(min_length=1, max_length=BODY_MAX)
 
 
 class SendMessageIn(RequestBody):
-    sender: Text = Field(alias="from")
-    to: Text
-    subject: Annotated[Text, Field(max_length=SUBJECT_MAX)] | None = None
+    sender: MemberIdText = Field(alias="from")
+    to: MemberIdText = Field(description="Another member than `from`.")
+    subject: text(max_length=SUBJECT_MAX) | None = None
     body: Body
 
 
-class ReplyIn(RequestBody):
-    body: Body | None = None
-    quick_reply: Literal["interested", "maybe_later", "not_interested"] | None = Field(
+class ReplyIn(NoNullsBody):
+    """Either `body` or `quick_reply`."""
+
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("body", "quick_reply"))
+
+    # None only stands for "left out", so the schema does not offer null.
+    body: Body | SkipJsonSchema[None] = None
+    quick_reply: QuickReplyCode | SkipJsonSchema[None] = Field(
         default=None, description="Only for the recipient of an InMail."
     )
 
@@ -169,7 +229,7 @@ class MessageOut(Out):
     subject: str | None
     body: str
     kind: Literal["inmail", "message"]
-    quick_reply: str | None
+    quick_reply: QuickReplyCode | None
     in_reply_to: int | None
     sent_at: Timestamp
     credit_charged: bool
@@ -188,7 +248,7 @@ class MessagePage(Out):
 class NotificationOut(Out):
     id: int
     at: Timestamp
-    kind: str
+    kind: NotificationKind
     message_id: int | None
     data: dict[str, Any]
 
@@ -206,14 +266,20 @@ class ClockOut(Out):
     mode: Literal["system", "manual"]
 
 
-class ClockMoveIn(RequestBody):
+class ClockMoveIn(NoNullsBody):
+    """Either `advance_seconds` or `to`."""
+
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("advance_seconds", "to"))
+
     advance_seconds: (
         Annotated[
             float, Field(strict=True, ge=0, le=MAX_ADVANCE.total_seconds(), allow_inf_nan=False)
         ]
-        | None
+        | SkipJsonSchema[None]
     ) = None
-    to: TimeIn | None = Field(default=None, description="Never in the past.")
+    to: TimeIn | SkipJsonSchema[None] = Field(
+        default=None, description="Never before the clock's present time."
+    )
 
     @model_validator(mode="after")
     def _one_of(self) -> Self:

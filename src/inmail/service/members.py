@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
-
 from inmail.domain.errors import Conflict, NotFound, ValidationFailed
 from inmail.service.accounts import lock
 from inmail.service.context import Context, Work
-from inmail.service.views import MemberView
-from inmail.store.tables import connections, members
+from inmail.service.paging import check_limit, decode_cursor, encode_cursor
+from inmail.service.views import MemberView, Page
+from inmail.store import members as store
 
 MEMBER_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 NAME_MAX = 200
@@ -39,27 +37,21 @@ def create_member(
         taken = Conflict(f"member id {member_id!r} is taken")
         if lock(work, [member_id]):
             raise taken
-        try:
-            # Two creations of one new id at once both find no row to lock;
-            # the second insert then fails on the primary key.
-            with work.conn.begin_nested():
-                work.conn.execute(
-                    insert(members).values(
-                        id=member_id,
-                        name=name,
-                        inmail_opt_out=inmail_opt_out,
-                        open_profile=open_profile,
-                        created_at=work.now,
-                        balance=0,
-                    )
-                )
-        except IntegrityError as exc:
-            raise taken from exc
+        added = store.insert_member(
+            work.conn,
+            member_id,
+            name,
+            inmail_opt_out=inmail_opt_out,
+            open_profile=open_profile,
+            now=work.now,
+        )
+        if not added:
+            raise taken
         return _member(work, member_id)
 
 
 def _member(work: Work, member_id: str) -> MemberView:
-    row = work.conn.execute(select(members).where(members.c.id == member_id)).mappings().first()
+    row = store.get(work.conn, member_id)
     if row is None:
         raise NotFound(f"no member {member_id!r}")
     return MemberView.of(row)
@@ -89,7 +81,7 @@ def update_member(
         if not lock(work, [member_id]):
             raise NotFound(f"no member {member_id!r}")
         if changes:
-            work.conn.execute(update(members).where(members.c.id == member_id).values(**changes))
+            store.change(work.conn, member_id, changes)
         return _member(work, member_id)
 
 
@@ -105,40 +97,40 @@ def connect(ctx: Context, a: str, b: str) -> None:
     """Make a and b 1st-degree connections (mutual; connecting twice is fine)."""
     with ctx.unit_of_work() as work:
         _check_pair(lock(work, [a, b]), a, b)
-        exists = work.conn.execute(
-            select(connections.c.member_id).where(
-                connections.c.member_id == a, connections.c.other_id == b
-            )
-        ).first()
-        if exists is None:
-            work.conn.execute(
-                insert(connections),
-                [
-                    {"member_id": a, "other_id": b, "created_at": work.now},
-                    {"member_id": b, "other_id": a, "created_at": work.now},
-                ],
-            )
+        if not store.connected(work.conn, a, b):
+            store.connect(work.conn, a, b, work.now)
 
 
 def disconnect(ctx: Context, a: str, b: str) -> None:
     with ctx.unit_of_work() as work:
         _check_pair(lock(work, [a, b]), a, b)
-        work.conn.execute(
-            delete(connections).where(
-                ((connections.c.member_id == a) & (connections.c.other_id == b))
-                | ((connections.c.member_id == b) & (connections.c.other_id == a))
-            )
-        )
+        store.disconnect(work.conn, a, b)
 
 
 def list_connections(ctx: Context, member_id: str) -> list[str]:
     with ctx.unit_of_work(write=False) as work:
-        if work.conn.execute(select(members.c.id).where(members.c.id == member_id)).first() is None:
-            raise NotFound(f"no member {member_id!r}")
-        return list(
-            work.conn.execute(
-                select(connections.c.other_id)
-                .where(connections.c.member_id == member_id)
-                .order_by(connections.c.other_id)
-            ).scalars()
-        )
+        _member(work, member_id)
+        return store.connections_of(work.conn, member_id)
+
+
+QUERY_MAX = 64
+
+
+def directory(
+    ctx: Context, *, q: str | None = None, limit: int | None = None, cursor: str | None = None
+) -> Page[MemberView]:
+    """The member directory, by id, so members can find whom to write to.
+
+    ``q`` matches the start of the id or of any word of the name (words
+    split on spaces), case-insensitively. A plain read: it shows no balances,
+    so it settles nothing. Case is folded by the database's ``lower()``, which
+    on SQLite folds ASCII letters only.
+    """
+    limit = check_limit(limit)
+    if q is not None and not 1 <= len(q) <= QUERY_MAX:
+        raise ValidationFailed(f"q must be 1 to {QUERY_MAX} characters")
+    after = decode_cursor(cursor, 1)[0] if cursor is not None else None
+    with ctx.unit_of_work(write=False) as work:
+        rows = store.directory_page(work.conn, q and q.lower(), after, limit + 1)
+    items = [MemberView.of(row) for row in rows[:limit]]
+    return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)

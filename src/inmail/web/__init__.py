@@ -14,7 +14,7 @@ from inmail.config import Settings
 from inmail.service.context import Context
 from inmail.web import admin, auth, compose, credits_page, messages_pages
 from inmail.web.deps import WebState
-from inmail.web.render import HERE
+from inmail.web.render import HERE, not_found_page
 from inmail.web.security import (
     SESSION_COOKIE,
     SESSION_MAX_AGE_S,
@@ -42,6 +42,8 @@ PAGE_PREFIXES = (
 def install_web(app: FastAPI, ctx: Context, settings: Settings) -> None:
     """Add the pages, their static files and signed-cookie sessions to ``app``."""
     app.state.inmail_web = WebState(ctx=ctx, settings=settings)
+    # The API's error handler shows this to a browser asking for an unknown page.
+    app.state.not_found_page = not_found_page
     for router in (
         auth.router,
         credits_page.router,

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from inmail.domain.errors import InmailError
 from inmail.web import text
 from inmail.web.deps import NotAllowed, SignInRequired, current_viewer
-from inmail.web.security import CSRF_FIELD, CsrfRefused, csrf_token
+from inmail.web.security import CSRF_FIELD, PAGE_HEADERS, CsrfRefused, csrf_token
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -54,6 +54,21 @@ def see_other(url: str) -> RedirectResponse:
 
 def error_page(request: Request, status_code: int, title: str, message: str) -> Response:
     return render(request, "error.html", status_code, title=title, message=message)
+
+
+def not_found_page(request: Request) -> Response:
+    """What a browser gets for a path that is no page (the JSON API keeps its
+    problem+json answer). Outside the pages' prefixes, so it carries the
+    pages' security headers itself."""
+    response = error_page(
+        request,
+        404,
+        "Page not found",
+        "There is no page at this address. It may have moved, or the link may be mistyped.",
+    )
+    response.headers.update(PAGE_HEADERS)
+    response.headers["cache-control"] = "no-store"
+    return response
 
 
 class PageRoute(APIRoute):

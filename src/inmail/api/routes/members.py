@@ -4,21 +4,56 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AfterValidator
 
-from inmail.api.auth import AdminOnly, SelfOrAdmin
-from inmail.api.deps import CtxDep, MemberId
+from inmail.api import cursors
+from inmail.api.auth import AdminOnly, AdminOrAnyMember, SelfOrAdmin
+from inmail.api.cursors import MemberCursor
+from inmail.api.deps import DEFAULT_LIMIT, CtxDep, Limit, MemberId
 from inmail.api.idempotency import Idempotency, run_idempotent
 from inmail.api.openapi import post_problems, problems
-from inmail.api.schemas import MemberCreate, MemberOut, MemberPatch, TokenOut
-from inmail.api.types import storable
+from inmail.api.schemas import (
+    DirectoryEntry,
+    DirectoryPage,
+    MemberCreate,
+    MemberOut,
+    MemberPatch,
+    TokenOut,
+)
+from inmail.api.types import NO_NUL_PATTERN, storable
 from inmail.service import members, tokens
 
 router = APIRouter(tags=["members"])
 
 MemberA = Annotated[str, Path(description="A member id."), AfterValidator(storable)]
 MemberB = Annotated[str, Path(description="Another member id."), AfterValidator(storable)]
+DirectoryQuery = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=members.QUERY_MAX,
+        pattern=NO_NUL_PATTERN,
+        description="The start of a member id or of any word of the name, any case.",
+    ),
+]
+
+
+@router.get("/v1/members", responses=problems(401, 422))
+def list_members(
+    _: AdminOrAnyMember,
+    ctx: CtxDep,
+    q: DirectoryQuery = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: MemberCursor = None,
+) -> DirectoryPage:
+    """Who: admin, any member. The directory, so members can find whom to
+    write to, sorted by id."""
+    page = members.directory(ctx, q=q, limit=limit, cursor=cursors.member_in(cursor))
+    return DirectoryPage(
+        members=[DirectoryEntry.of(member) for member in page.items],
+        next_cursor=cursors.member_out(page.next_cursor),
+    )
 
 
 @router.post(
@@ -88,7 +123,7 @@ def issue_token(member_id: MemberId, _: AdminOnly, idem: Idempotency, ctx: CtxDe
     response_class=Response,
     responses=problems(401, 403, 404, 422),
 )
-def connect(a: MemberA, b: MemberB, _: AdminOnly, ctx: CtxDep) -> Response:
+def connect_members(a: MemberA, b: MemberB, _: AdminOnly, ctx: CtxDep) -> Response:
     """Who: admin. The connection is mutual; connecting twice is fine."""
     members.connect(ctx, a, b)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -100,7 +135,7 @@ def connect(a: MemberA, b: MemberB, _: AdminOnly, ctx: CtxDep) -> Response:
     response_class=Response,
     responses=problems(401, 403, 404, 422),
 )
-def disconnect(a: MemberA, b: MemberB, _: AdminOnly, ctx: CtxDep) -> Response:
+def disconnect_members(a: MemberA, b: MemberB, _: AdminOnly, ctx: CtxDep) -> Response:
     """Who: admin. Both directions go."""
     members.disconnect(ctx, a, b)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from inmail.api import cursors
 from inmail.api.auth import (
     PartyOrAdmin,
     RecipientOrAdmin,
@@ -12,7 +13,8 @@ from inmail.api.auth import (
     SenderOrAdmin,
     SenderOrRecipient,
 )
-from inmail.api.deps import DEFAULT_LIMIT, CtxDep, Cursor, Limit
+from inmail.api.cursors import IdCursor, TimeIdCursor
+from inmail.api.deps import DEFAULT_LIMIT, CtxDep, Limit
 from inmail.api.idempotency import Idempotency, run_idempotent
 from inmail.api.openapi import post_problems, problems
 from inmail.api.schemas import (
@@ -66,7 +68,9 @@ def get_message(message_id: PartyOrAdmin, ctx: CtxDep) -> MessageOut:
     response_model=MessageOut,
     responses=post_problems(401, 402, 403, 404, 413, 422, s403=SEND_403),
 )
-def reply(message_id: RecipientOrAdmin, body: ReplyIn, idem: Idempotency, ctx: CtxDep) -> Response:
+def reply_to_message(
+    message_id: RecipientOrAdmin, body: ReplyIn, idem: Idempotency, ctx: CtxDep
+) -> Response:
     """Who: the recipient of message `id` (the other party), admin. Charged
     like a new message; a response refunds the InMails still in their window.
     A quick reply answers InMails only."""
@@ -95,33 +99,41 @@ def delete_message(act: SenderOrRecipient, ctx: CtxDep) -> Response:
 
 
 @router.get("/v1/members/{id}/inbox", responses=problems(401, 403, 404, 422))
-def inbox(
-    member_id: SelfOrAdmin, ctx: CtxDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+def list_inbox(
+    member_id: SelfOrAdmin, ctx: CtxDep, limit: Limit = DEFAULT_LIMIT, cursor: IdCursor = None
 ) -> MessagePage:
     """Who: self, admin. Newest first."""
-    page = messages.inbox(ctx, member_id, limit=limit, cursor=cursor)
+    page = messages.inbox(ctx, member_id, limit=limit, cursor=cursors.id_in(cursor))
     return MessagePage(
-        messages=[MessageOut.of(m) for m in page.items], next_cursor=page.next_cursor
+        messages=[MessageOut.of(m) for m in page.items],
+        next_cursor=cursors.id_out(page.next_cursor),
     )
 
 
 @router.get("/v1/members/{id}/sent", responses=problems(401, 403, 404, 422))
-def sent(
-    member_id: SelfOrAdmin, ctx: CtxDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+def list_sent(
+    member_id: SelfOrAdmin, ctx: CtxDep, limit: Limit = DEFAULT_LIMIT, cursor: IdCursor = None
 ) -> MessagePage:
     """Who: self, admin. Newest first."""
-    page = messages.sent(ctx, member_id, limit=limit, cursor=cursor)
+    page = messages.sent(ctx, member_id, limit=limit, cursor=cursors.id_in(cursor))
     return MessagePage(
-        messages=[MessageOut.of(m) for m in page.items], next_cursor=page.next_cursor
+        messages=[MessageOut.of(m) for m in page.items],
+        next_cursor=cursors.id_out(page.next_cursor),
     )
 
 
 @router.get("/v1/members/{id}/notifications", responses=problems(401, 403, 404, 422))
-def notifications(
-    member_id: SelfOrAdmin, ctx: CtxDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+def list_notifications(
+    member_id: SelfOrAdmin,
+    ctx: CtxDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: TimeIdCursor = None,
 ) -> NotificationPage:
     """Who: self, admin. Newest first by the time each one is about."""
-    page = messages.list_notifications(ctx, member_id, limit=limit, cursor=cursor)
+    page = messages.list_notifications(
+        ctx, member_id, limit=limit, cursor=cursors.time_id_in(cursor)
+    )
     return NotificationPage(
-        notifications=[NotificationOut.of(n) for n in page.items], next_cursor=page.next_cursor
+        notifications=[NotificationOut.of(n) for n in page.items],
+        next_cursor=cursors.time_id_out(page.next_cursor),
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from inmail.api import cursors
 from inmail.api.auth import AdminOnly, SelfOrAdmin
-from inmail.api.deps import DEFAULT_LIMIT, CtxDep, Cursor, Limit, MemberId
+from inmail.api.cursors import IdCursor
+from inmail.api.deps import DEFAULT_LIMIT, CtxDep, Limit, MemberId
 from inmail.api.idempotency import Idempotency, run_idempotent
 from inmail.api.openapi import post_problems, problems
 from inmail.api.schemas import (
@@ -18,7 +20,7 @@ from inmail.api.schemas import (
 )
 from inmail.service import subscriptions
 
-router = APIRouter(tags=["credits"])
+router = APIRouter(tags=["subscriptions"])
 
 
 @router.put(
@@ -65,12 +67,13 @@ def get_credits(member_id: SelfOrAdmin, ctx: CtxDep) -> CreditsOut:
 
 @router.get("/v1/members/{id}/ledger", responses=problems(401, 403, 404, 422))
 def list_ledger(
-    member_id: SelfOrAdmin, ctx: CtxDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    member_id: SelfOrAdmin, ctx: CtxDep, limit: Limit = DEFAULT_LIMIT, cursor: IdCursor = None
 ) -> LedgerPage:
     """Who: self, admin. Newest first."""
-    page = subscriptions.list_ledger(ctx, member_id, limit=limit, cursor=cursor)
+    page = subscriptions.list_ledger(ctx, member_id, limit=limit, cursor=cursors.id_in(cursor))
     return LedgerPage(
-        entries=[LedgerEntryOut.of(entry) for entry in page.items], next_cursor=page.next_cursor
+        entries=[LedgerEntryOut.of(entry) for entry in page.items],
+        next_cursor=cursors.id_out(page.next_cursor),
     )
 
 
