@@ -31,10 +31,10 @@ from inmail.api.types import (
     text,
 )
 from inmail.domain.messages import BODY_MAX, SUBJECT_MAX
+from inmail.domain.notifications import KINDS
 from inmail.service.due import MAX_MOVE
 from inmail.service.members import MEMBER_ID, NAME_MAX
 from inmail.service.subscriptions import ADJUSTMENT_MAX, NOTE_MAX
-from inmail.store.notify import KINDS
 
 # Copied from the engine's pattern with \Z semantics (Pydantic's $ never
 # matches before a trailing newline, Python's re does).

@@ -8,18 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from inmail.domain.notifications import KINDS
 from inmail.store.sql import Query, execute, execute_rows
 from inmail.store.tables import notifications
-
-KINDS = (
-    "inmail_received",
-    "inmail_reminder",
-    "response_received",
-    "credit_refunded",
-    "inmail_expired",
-    "credits_renewed",
-    "cap_forfeit_warning",
-)
 
 INSERT = Query(
     "INSERT INTO notifications (member_id, kind, at, message_id, data)"
