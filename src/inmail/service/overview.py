@@ -9,14 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
-from inmail.service.accounts import lock, open_accounts, settle
+from inmail.service.accounts import Account, lock, open_accounts, settle
 from inmail.service.context import Context
 from inmail.service.paging import check_limit, decode_cursor, encode_cursor
 from inmail.service.views import MessageView, Page
+from inmail.store import members as member_store
 from inmail.store import messages as message_store
-from inmail.store.tables import members, subscriptions
 
 
 @dataclass(frozen=True)
@@ -31,6 +29,20 @@ class MemberSummary:
     inmail_opt_out: bool
 
 
+def _summary(account: Account) -> MemberSummary:
+    sub = account.subscription
+    return MemberSummary(
+        id=account.id,
+        name=account.name,
+        balance=account.balance,
+        plan=sub.plan if sub else None,
+        status=sub.status.value if sub else None,
+        next_renewal_at=sub.next_renewal_at if sub else None,
+        open_profile=account.open_profile,
+        inmail_opt_out=account.inmail_opt_out,
+    )
+
+
 def list_members(
     ctx: Context, *, limit: int | None = None, cursor: str | None = None
 ) -> Page[MemberSummary]:
@@ -38,46 +50,17 @@ def list_members(
     limit = check_limit(limit)
     after = decode_cursor(cursor, 1)[0] if cursor else None
     with ctx.unit_of_work() as work:
-        query = select(members.c.id).order_by(members.c.id).limit(limit + 1)
-        if after is not None:
-            query = query.where(members.c.id > after)
-        ids = list(work.conn.execute(query).scalars())
+        ids = member_store.ids_after(work.conn, after, limit + 1)
         shown = ids[:limit]
-        settle(work, list(lock(work, shown).values()))
-        rows = work.conn.execute(
-            select(
-                members,
-                subscriptions.c.plan,
-                subscriptions.c.status,
-                subscriptions.c.next_renewal_at,
-            )
-            .select_from(members.outerjoin(subscriptions))
-            .where(members.c.id.in_(shown))
-            .order_by(members.c.id)
-        ).mappings()
-        items = [
-            MemberSummary(
-                id=r["id"],
-                name=r["name"],
-                balance=r["balance"],
-                plan=r["plan"],
-                status=r["status"],
-                next_renewal_at=r["next_renewal_at"],
-                open_profile=r["open_profile"],
-                inmail_opt_out=r["inmail_opt_out"],
-            )
-            for r in rows
-        ]
+        settled = settle(work, list(lock(work, shown).values()))
+        items = [_summary(settled[member_id]) for member_id in shown if member_id in settled]
     return Page(items, encode_cursor(shown[-1]) if len(ids) > limit else None)
 
 
 def member_names(ctx: Context, ids: set[str]) -> dict[str, str]:
     """Display names by member id (an unknown id maps to itself)."""
     with ctx.unit_of_work(write=False) as work:
-        rows = work.conn.execute(
-            select(members.c.id, members.c.name).where(members.c.id.in_(ids))
-        ).all()
-        found = {member_id: name for member_id, name in rows}
+        found = member_store.names(work.conn, ids)
     return {member_id: found.get(member_id, member_id) for member_id in ids}
 
 

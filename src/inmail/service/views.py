@@ -3,11 +3,10 @@ field names (``sender``/``recipient`` stand for the contract's from/to)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
-
-from sqlalchemy import RowMapping
 
 from inmail.domain.messages import effective_status
 
@@ -23,7 +22,7 @@ class MemberView:
     created_at: datetime
 
     @classmethod
-    def of(cls, row: RowMapping) -> MemberView:
+    def of(cls, row: Mapping[str, Any]) -> MemberView:
         return cls(
             id=row["id"],
             name=row["name"],
@@ -72,7 +71,7 @@ class LedgerEntryView:
     note: str | None
 
     @classmethod
-    def of(cls, row: RowMapping) -> LedgerEntryView:
+    def of(cls, row: Mapping[str, Any]) -> LedgerEntryView:
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
 
@@ -96,7 +95,7 @@ class MessageView:
     refunded: bool
 
     @classmethod
-    def of(cls, row: RowMapping, now: datetime) -> MessageView:
+    def of(cls, row: Mapping[str, Any], now: datetime) -> MessageView:
         """The message as of ``now``: an InMail past its deadline reads as expired
         even before its expiry has been processed."""
         return cls(
@@ -129,7 +128,7 @@ class NotificationView:
     data: dict[str, Any]
 
     @classmethod
-    def of(cls, row: RowMapping) -> NotificationView:
+    def of(cls, row: Mapping[str, Any]) -> NotificationView:
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
-
 from inmail.clock import Clock
 from inmail.domain.plans import Plan
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from inmail.service.accounts import Account
 
 

@@ -98,3 +98,15 @@ def directory_page(conn: Connection, q: str | None, after: str | None, limit: in
     if after is not None:
         query = query.where(_c.id > after)
     return list(conn.execute(query.limit(limit)).mappings())
+
+
+def ids_after(conn: Connection, after: str | None, limit: int) -> list[str]:
+    query = select(_c.id).order_by(_c.id).limit(limit)
+    if after is not None:
+        query = query.where(_c.id > after)
+    return list(conn.execute(query).scalars())
+
+
+def names(conn: Connection, ids: set[str]) -> dict[str, str]:
+    rows = conn.execute(select(_c.id, _c.name).where(_c.id.in_(ids))).all()
+    return {member_id: name for member_id, name in rows}
