@@ -51,6 +51,8 @@ def credits_page(
         sub=sub,
         plan_name=ctx.plans[credits.plan].name if credits.plan in ctx.plans else None,
         warning=text.forfeit_warning(credits, cancelling=cancelling),
+        renewal=text.renewal_text(credits) if credits.next_renewal_at else None,
+        response_rate_text=text.response_rate_text(credits),
         awaiting=awaiting,
         names=names,
         ledger=ledger,
