@@ -6,6 +6,7 @@ or a status that a due event has already changed."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,14 +44,30 @@ def _summary(account: Account) -> MemberSummary:
     )
 
 
+def natural_key(member_id: str) -> tuple[tuple[tuple[int, int | str], ...], str]:
+    """Digits compare as numbers, so user2 comes before user10 (people read a
+    roster that way; plain string order would not). The id itself breaks
+    ties (a01 and a1), so every id has its own place for the cursor."""
+    parts = tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in re.split(r"(\d+)", member_id)
+        if part
+    )
+    return parts, member_id
+
+
 def list_members(
     ctx: Context, *, limit: int | None = None, cursor: str | None = None
 ) -> Page[MemberSummary]:
-    """Every member with plan and balance, by id."""
+    """Every member with plan and balance, in natural order of their ids.
+
+    Natural order has no portable SQL form, so the ids (only the ids) are
+    sorted here; an operator's roster is read a page at a time by a person."""
     limit = check_limit(limit)
-    after = decode_cursor(cursor, 1)[0] if cursor else None
+    after = natural_key(decode_cursor(cursor, 1)[0]) if cursor else None
     with ctx.unit_of_work() as work:
-        ids = member_store.ids_after(work.conn, after, limit + 1)
+        ordered = sorted(member_store.all_ids(work.conn), key=natural_key)
+        ids = [i for i in ordered if after is None or natural_key(i) > after][: limit + 1]
         shown = ids[:limit]
         settled = settle(work, list(lock(work, shown).values()))
         items = [_summary(settled[member_id]) for member_id in shown if member_id in settled]
