@@ -243,3 +243,26 @@ def test_admin_adds_a_member_who_can_then_sign_in(demo_server, chromium):
     assert uma.get_by_label("Open profile").is_checked()
     admin.context.close()
     uma.context.close()
+
+
+def test_notifications_are_counted_linked_and_read(demo_server, chromium):
+    maya = sign_in(chromium.new_context(), demo_server, demo_server.tokens["maya.chen"])
+    maya.goto(demo_server.url + "/compose?to=omar.haddad")
+    maya.get_by_label("Message").fill("Omar, may I ask about your talk?")
+    maya.get_by_role("button", name="Check the cost").click()
+    maya.get_by_role("button", name="Send for 1 credit").click()
+    omar = sign_in(chromium.new_context(), demo_server, demo_server.tokens["omar.haddad"])
+    link = omar.get_by_role("link", name=re.compile(r"^Notifications \d+ unread$"))
+    count = int(omar.locator("#unread-count").inner_text().split()[0])
+    assert count >= 1
+    link.click()
+    newest = omar.locator(".note-unread", has_text="New InMail from Maya Chen.").first
+    assert newest.get_by_text("New", exact=True).is_visible()
+    assert omar.locator("#unread-count").count() == 0
+    newest.get_by_role("link").click()
+    assert omar.url.endswith("/conversations/maya.chen")
+    assert omar.get_by_text("Omar, may I ask about your talk?").is_visible()
+    omar.get_by_role("link", name="Notifications", exact=True).click()
+    assert omar.locator(".note-unread").count() == 0
+    maya.context.close()
+    omar.context.close()

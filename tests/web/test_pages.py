@@ -332,3 +332,34 @@ def test_the_roster_pages_in_natural_order(demo_ctx):
     ours = [i for i in seen if i.startswith("m") and i[1:].isdigit()]
     assert ours == ["m01", "m1", "m9", "m10", "m100"]
     assert len(seen) == len(set(seen))
+
+
+def test_notifications_one_per_response_linked_unread_and_counted(web):
+    from inmail.domain.messages import QuickReply
+
+    # Kenji already has one of Maya's InMails; she sends a second one, he
+    # answers it: both credits come back.
+    maya_inmail = messages.send_message(web.ctx, "maya.chen", "kenji.sato", "One more?", None)
+    web.as_member("maya.chen")
+    before = web.http.get("/credits").text
+    shown = re.search(r'id="unread-count">(\d+)<', before)
+    unread_before = int(shown.group(1)) if shown else 0
+    messages.reply(web.ctx, maya_inmail.id, quick_reply=QuickReply.INTERESTED)
+    page = web.http.get("/credits").text
+    assert re.search(rf'id="unread-count">{unread_before + 1}<', page)
+    notes = web.http.get("/notifications").text
+    line = "Kenji Sato responded to your InMail. 2 credits came back."
+    assert notes.count(line) == 1
+    assert f'<a href="/conversations/kenji.sato">{line}</a>' in notes
+    assert "A credit came back" not in notes  # folded into the response
+    assert re.search(
+        r'class="note note-response_received note-unread">\s*<span class="note-kind">'
+        r'<span class="tag tag-new">New</span>',
+        notes,
+    )
+    # Opening the page read them: the count is gone, nothing is new any more.
+    again = web.http.get("/notifications").text
+    assert 'id="unread-count"' not in again and "tag-new" not in again
+    # The API's list keeps every notification, the per-InMail refunds too.
+    kinds = [n.kind for n in messages.list_notifications(web.ctx, "maya.chen").items]
+    assert kinds.count("credit_refunded") >= 2
