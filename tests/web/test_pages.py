@@ -363,3 +363,23 @@ def test_notifications_one_per_response_linked_unread_and_counted(web):
     # The API's list keeps every notification, the per-InMail refunds too.
     kinds = [n.kind for n in messages.list_notifications(web.ctx, "maya.chen").items]
     assert kinds.count("credit_refunded") >= 2
+
+
+def test_history_names_the_other_member_and_shows_expiries_once(web):
+    web.as_member("maya.chen")
+    pages, path = [], "/credits"
+    while path:
+        page = web.http.get(path).text
+        pages.append(page)
+        older = re.search(r'<a href="(/credits\?cursor=[^"]+)">Older entries</a>', page)
+        path = older.group(1) if older else None
+    history = "".join(p[p.index('id="ledger"') :] for p in pages)
+    assert "InMail #" not in history
+    assert 'InMail sent to <a href="/conversations/kenji.sato">Kenji Sato</a>' in history
+    # Her first InMail to Omar went unanswered: one row says so, on one page only.
+    expired = re.findall(
+        r'InMail to <a href="/conversations/omar.haddad">Omar Haddad</a> expired '
+        r'<span class="muted">· no answer by \d+ \w+( \d{4})?: the credit is not coming back',
+        history,
+    )
+    assert len(expired) == 1

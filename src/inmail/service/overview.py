@@ -13,7 +13,8 @@ from datetime import datetime
 from inmail.service.accounts import Account, lock, open_accounts, settle
 from inmail.service.context import Context
 from inmail.service.paging import check_limit, decode_cursor, encode_cursor
-from inmail.service.views import MessageView, Page
+from inmail.service.views import LedgerEntryView, MessageView, Page
+from inmail.store import ledger
 from inmail.store import members as member_store
 from inmail.store import messages as message_store
 
@@ -96,3 +97,37 @@ def conversation(ctx: Context, me: str, other: str, *, limit: int = 100) -> list
         open_accounts(work, [other, me])
         rows = message_store.between(work.conn, me, other, check_limit(limit))
         return [MessageView.of(r, work.now) for r in rows][::-1]
+
+
+@dataclass(frozen=True)
+class HistoryContext:
+    """What the history rows of one ledger page need beyond the entries: the
+    member each InMail went to, and the InMails that expired in the period
+    the page covers (an expiry moves no credit, so it has no entry)."""
+
+    others: dict[int, str]
+    expired: list[MessageView]
+
+
+def history_context(
+    ctx: Context,
+    member_id: str,
+    entries: list[LedgerEntryView],
+    *,
+    cursor_id: int | None,
+    last_page: bool,
+) -> HistoryContext:
+    """A page covers from its oldest entry (or the beginning, on the last
+    page) up to the entry just before it (or now, on the first page), so
+    every expiry shows on exactly one page."""
+    with ctx.unit_of_work(write=False) as work:
+        ids = [e.message_id for e in entries if e.message_id is not None]
+        others = message_store.others(work.conn, member_id, ids) if ids else {}
+        until = ledger.entry_at(work.conn, member_id, cursor_id) if cursor_id else None
+        since = None if last_page or not entries else entries[-1].at
+        rows = message_store.expired_paid(work.conn, member_id, since, until, HISTORY_EXPIRED_MAX)
+        return HistoryContext(others, [MessageView.of(r, work.now) for r in rows])
+
+
+# A bound on one page's expiries, like every other list.
+HISTORY_EXPIRED_MAX = 200
