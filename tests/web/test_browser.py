@@ -266,3 +266,25 @@ def test_notifications_are_counted_linked_and_read(demo_server, chromium):
     assert omar.locator(".note-unread").count() == 0
     maya.context.close()
     omar.context.close()
+
+
+def test_screenshots_of_admin_compose_conversation_and_settings(
+    demo_server, chromium, screenshot_dir
+):
+    """The README's pictures: the admin page on a desktop; compose with a
+    directory search, a conversation and settings on a phone."""
+    shots = [
+        (demo_server.admin_token, "/admin", "admin-desktop", 1280),
+        (demo_server.tokens["maya.chen"], "/compose?q=o", "compose-phone", 390),
+        (demo_server.tokens["maya.chen"], "/conversations/lena.park", "conversation-phone", 390),
+        (demo_server.tokens["omar.haddad"], "/settings", "settings-phone", 390),
+    ]
+    for token, path, shot, width in shots:
+        context = chromium.new_context(viewport={"width": width, "height": 860})
+        page = sign_in(context, demo_server, token)
+        page.goto(demo_server.url + path)
+        assert fits(page), path
+        target = screenshot_dir / f"{shot}.png"
+        page.screenshot(path=str(target), full_page=True)
+        assert target.stat().st_size > 10_000
+        context.close()
