@@ -163,3 +163,128 @@ def test_screenshots(demo_server, chromium, screenshot_dir, width):
         page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 10_000
         context.close()
+
+
+MEMBER_PAGES = ["/credits", "/inbox", "/sent", "/compose?q=a", "/notifications", "/settings"]
+
+
+def fits(page) -> bool:  # type: ignore[no-untyped-def]
+    """No sideways scrolling: the page is no wider than the window."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_no_page_scrolls_sideways(demo_server, chromium, width):
+    context = chromium.new_context(viewport={"width": width, "height": 860})
+    page = sign_in(context, demo_server, demo_server.tokens["maya.chen"])
+    for path in [*MEMBER_PAGES, "/conversations/kenji.sato"]:
+        page.goto(demo_server.url + path)
+        assert fits(page), path
+    context.close()
+    context = chromium.new_context(viewport={"width": width, "height": 860})
+    admin = sign_in(context, demo_server, demo_server.admin_token)
+    for summary in admin.locator("details.manage summary").all():
+        summary.click()  # every Manage panel open at once: the widest the table gets
+    assert fits(admin)
+    row = admin.locator("#member-maya\\.chen")
+    for label in ("Plan", "Balance", "Next renewal"):
+        assert row.locator(f'td[data-label="{label}"]').is_visible()
+        box = row.locator(f'td[data-label="{label}"]').bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, label
+    manage = row.locator(".manage-forms").bounding_box()
+    assert manage["x"] + manage["width"] <= width
+    context.close()
+
+
+def test_finding_a_recipient_by_name(demo_server, browser_context):
+    page = sign_in(browser_context, demo_server, demo_server.tokens["maya.chen"])
+    page.get_by_role("link", name="Write", exact=True).click()
+    page.get_by_role("searchbox", name="Name or id").fill("omar")
+    page.get_by_role("button", name="Search").click()
+    page.locator("#found").get_by_role("link", name="Omar Haddad").click()
+    assert page.get_by_label("To (member id)").input_value() == "omar.haddad"
+    page.get_by_label("Message").fill("Hello Omar")
+    page.get_by_role("button", name="Check the cost").click()
+    assert "Costs 1 credit" in page.locator("#quote").inner_text()
+
+
+def test_settings_turn_inmails_off_for_senders(demo_server, chromium):
+    omar = sign_in(chromium.new_context(), demo_server, demo_server.tokens["omar.haddad"])
+    omar.get_by_role("link", name="Settings").click()
+    omar.get_by_label("Opt out of InMails").check()
+    omar.get_by_role("button", name="Save settings").click()
+    assert "Your settings are saved." in omar.locator(".notice-success").inner_text()
+    assert omar.get_by_label("Opt out of InMails").is_checked()
+    maya = sign_in(chromium.new_context(), demo_server, demo_server.tokens["maya.chen"])
+    maya.goto(demo_server.url + "/compose?to=omar.haddad")
+    maya.get_by_label("Message").fill("Hello again")
+    maya.get_by_role("button", name="Check the cost").click()
+    assert "does not accept InMails" in maya.locator("#quote").inner_text()
+    omar.context.close()
+    maya.context.close()
+
+
+def test_admin_adds_a_member_who_can_then_sign_in(demo_server, chromium):
+    admin = sign_in(chromium.new_context(), demo_server, demo_server.admin_token)
+    form = admin.get_by_role("region", name="Add a member")
+    form.get_by_label("Id", exact=True).fill("user10")
+    form.get_by_label("Name", exact=True).fill("Uma Ten")
+    form.get_by_label("Open profile", exact=True).check()
+    form.get_by_role("button", name="Add member").click()
+    assert "user10 was added." in admin.locator(".notice-success").inner_text()
+    row = admin.locator("#member-user10")
+    assert "open profile" in row.inner_text().lower()
+    row.get_by_text("Manage").click()
+    row.get_by_role("button", name="New sign-in token").click()
+    token = admin.locator("#new-token code").inner_text()
+    uma = sign_in(chromium.new_context(), demo_server, token)
+    assert uma.get_by_role("heading", name="My Premium Page").is_visible()
+    uma.get_by_role("link", name="Settings").click()
+    assert uma.get_by_label("Open profile").is_checked()
+    admin.context.close()
+    uma.context.close()
+
+
+def test_notifications_are_counted_linked_and_read(demo_server, chromium):
+    maya = sign_in(chromium.new_context(), demo_server, demo_server.tokens["maya.chen"])
+    maya.goto(demo_server.url + "/compose?to=omar.haddad")
+    maya.get_by_label("Message").fill("Omar, may I ask about your talk?")
+    maya.get_by_role("button", name="Check the cost").click()
+    maya.get_by_role("button", name="Send for 1 credit").click()
+    omar = sign_in(chromium.new_context(), demo_server, demo_server.tokens["omar.haddad"])
+    link = omar.get_by_role("link", name=re.compile(r"^Notifications \d+ unread$"))
+    count = int(omar.locator("#unread-count").inner_text().split()[0])
+    assert count >= 1
+    link.click()
+    newest = omar.locator(".note-unread", has_text="New InMail from Maya Chen.").first
+    assert newest.get_by_text("New", exact=True).is_visible()
+    assert omar.locator("#unread-count").count() == 0
+    newest.get_by_role("link").click()
+    assert omar.url.endswith("/conversations/maya.chen")
+    assert omar.get_by_text("Omar, may I ask about your talk?").is_visible()
+    omar.get_by_role("link", name="Notifications", exact=True).click()
+    assert omar.locator(".note-unread").count() == 0
+    maya.context.close()
+    omar.context.close()
+
+
+def test_screenshots_of_admin_compose_conversation_and_settings(
+    demo_server, chromium, screenshot_dir
+):
+    """The README's pictures: the admin page on a desktop; compose with a
+    directory search, a conversation and settings on a phone."""
+    shots = [
+        (demo_server.admin_token, "/admin", "admin-desktop", 1280),
+        (demo_server.tokens["maya.chen"], "/compose?q=o", "compose-phone", 390),
+        (demo_server.tokens["maya.chen"], "/conversations/lena.park", "conversation-phone", 390),
+        (demo_server.tokens["omar.haddad"], "/settings", "settings-phone", 390),
+    ]
+    for token, path, shot, width in shots:
+        context = chromium.new_context(viewport={"width": width, "height": 860})
+        page = sign_in(context, demo_server, token)
+        page.goto(demo_server.url + path)
+        assert fits(page), path
+        target = screenshot_dir / f"{shot}.png"
+        page.screenshot(path=str(target), full_page=True)
+        assert target.stat().st_size > 10_000
+        context.close()

@@ -142,11 +142,22 @@ def test_compose_refusals_keep_what_was_typed(web):
     typed = {"to": "omar.haddad", "body": "Still here", "quoted_to": "omar.haddad"}
     preview = web.post("/compose/preview", typed)
     assert "needs a Premium subscription" in preview.text and 'id="send"' not in preview.text
+    # Only why it cannot go and what to do: no price for a message that will not leave.
+    assert "cannot be sent" in preview.text
+    assert "costs 1 credit" not in preview.text and "comes back" not in preview.text
     refused = web.post("/compose/send", {**typed, "quoted_charge": "inmail"})
     assert refused.status_code == 403 and "Still here</textarea>" in refused.text
     web.as_member("maya.chen")
     opted_out = web.post("/compose/preview", {"to": "tom.becker", "body": "x"})
     assert "cannot be sent" not in opted_out.text  # a connection: free despite the opt-out
+
+
+def test_above_the_cap_the_premium_page_says_what_the_renewal_trims(web):
+    subscriptions.adjust_credits(web.ctx, "maya.chen", 4, "goodwill")
+    page = web.as_member("maya.chen").http.get("/credits").text
+    assert re.search(r"62 of 60: 2 will be trimmed on \d+ \w+, and no credits are added\.", page)
+    assert "Adds 0" not in page
+    assert "count as not answered yet" in page
 
 
 def test_send_needs_the_price_the_member_saw(web):
@@ -250,3 +261,125 @@ def test_unknown_api_paths_and_non_browsers_keep_problem_json(demo_ctx):
         assert response.status_code == 404, path
         assert response.headers["content-type"].startswith("application/problem+json"), path
         assert response.json()["type"] == "not-found"
+
+
+def test_a_member_sets_opt_out_and_open_profile(web):
+    from inmail.service.members import get_member
+
+    web.as_member("omar.haddad")
+    page = web.http.get("/settings").text
+    assert 'id="inmail_opt_out"' in page and "checked" not in page
+    saved = web.post("/settings", {"inmail_opt_out": "on", "open_profile": "on"})
+    assert "Your settings are saved." in saved.text
+    me = get_member(web.ctx, "omar.haddad")
+    assert me.inmail_opt_out and me.open_profile
+    # Unticking sends nothing for that box: it is turned off.
+    web.post("/settings", {"open_profile": "on"})
+    me = get_member(web.ctx, "omar.haddad")
+    assert not me.inmail_opt_out and me.open_profile
+    assert web.post("/settings", {"open_profile": "on"}, csrf=False).status_code == 403
+
+
+def test_compose_finds_a_recipient_by_name(web):
+    web.as_member("maya.chen")
+    found = web.http.get("/compose", params={"q": "sat"}).text
+    assert '<a href="/compose?to=kenji.sato">Kenji Sato</a>' in found
+    assert "Omar" not in found
+    picked = web.http.get("/compose?to=kenji.sato").text
+    assert 'name="to" value="kenji.sato"' in picked
+    assert "starts with “zz”" in web.http.get("/compose", params={"q": "zz"}).text
+    # The member herself is not offered as a recipient.
+    assert "/compose?to=maya.chen" not in web.http.get("/compose", params={"q": "maya"}).text
+
+
+def test_admin_adds_connects_and_sets_members_in_natural_order(web):
+    from inmail.service.members import get_member, list_connections
+
+    web.sign_in(ADMIN_TOKEN)
+    for member_id in ("user10", "user2"):
+        added = web.post("/admin/members", {"id": member_id, "name": f"User {member_id[4:]}"})
+        assert f"{member_id} was added." in added.text
+    opted = web.post("/admin/members", {"id": "user1", "name": "One", "inmail_opt_out": "on"})
+    assert get_member(web.ctx, "user1").inmail_opt_out
+    assert 'id="member-user1"' in opted.text
+    taken = web.post("/admin/members", {"id": "user2", "name": "Again"})
+    assert "is taken" in taken.text
+    bad = web.post("/admin/members", {"id": "Not Valid", "name": "x"})
+    assert "Id must match" in bad.text
+    page = web.http.get("/admin").text
+    assert page.index('id="member-user1"') < page.index('id="member-user2"')
+    assert page.index('id="member-user2"') < page.index('id="member-user10"')
+    connected = web.post("/admin/connections", {"a": "user2", "b": "user10"})
+    assert "user2 and user10 are 1st-degree connections" in connected.text
+    assert list_connections(web.ctx, "user10") == ["user2"]
+    web.post("/admin/members/user2/settings", {"open_profile": "on"})
+    user2 = get_member(web.ctx, "user2")
+    assert user2.open_profile and not user2.inmail_opt_out
+
+
+def test_the_roster_pages_in_natural_order(demo_ctx):
+    from inmail.service import members, overview
+
+    for member_id in ("m10", "m9", "m1", "m100", "m01"):
+        members.create_member(demo_ctx, member_id, member_id)
+    seen, cursor = [], None
+    while True:
+        page = overview.list_members(demo_ctx, limit=3, cursor=cursor)
+        seen += [m.id for m in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    ours = [i for i in seen if i.startswith("m") and i[1:].isdigit()]
+    assert ours == ["m01", "m1", "m9", "m10", "m100"]
+    assert len(seen) == len(set(seen))
+
+
+def test_notifications_one_per_response_linked_unread_and_counted(web):
+    from inmail.domain.messages import QuickReply
+
+    # Kenji already has one of Maya's InMails; she sends a second one, he
+    # answers it: both credits come back.
+    maya_inmail = messages.send_message(web.ctx, "maya.chen", "kenji.sato", "One more?", None)
+    web.as_member("maya.chen")
+    before = web.http.get("/credits").text
+    shown = re.search(r'id="unread-count">(\d+)<', before)
+    unread_before = int(shown.group(1)) if shown else 0
+    messages.reply(web.ctx, maya_inmail.id, quick_reply=QuickReply.INTERESTED)
+    page = web.http.get("/credits").text
+    assert re.search(rf'id="unread-count">{unread_before + 1}<', page)
+    notes = web.http.get("/notifications").text
+    line = "Kenji Sato responded to your InMail. 2 credits came back."
+    assert notes.count(line) == 1
+    assert f'<a href="/conversations/kenji.sato">{line}</a>' in notes
+    assert "A credit came back" not in notes  # folded into the response
+    assert re.search(
+        r'class="note note-response_received note-unread">\s*<span class="note-kind">'
+        r'<span class="tag tag-new">New</span>',
+        notes,
+    )
+    # Opening the page read them: the count is gone, nothing is new any more.
+    again = web.http.get("/notifications").text
+    assert 'id="unread-count"' not in again and "tag-new" not in again
+    # The API's list keeps every notification, the per-InMail refunds too.
+    kinds = [n.kind for n in messages.list_notifications(web.ctx, "maya.chen").items]
+    assert kinds.count("credit_refunded") >= 2
+
+
+def test_history_names_the_other_member_and_shows_expiries_once(web):
+    web.as_member("maya.chen")
+    pages, path = [], "/credits"
+    while path:
+        page = web.http.get(path).text
+        pages.append(page)
+        older = re.search(r'<a href="(/credits\?cursor=[^"]+)">Older entries</a>', page)
+        path = older.group(1) if older else None
+    history = "".join(p[p.index('id="ledger"') :] for p in pages)
+    assert "InMail #" not in history
+    assert 'InMail sent to <a href="/conversations/kenji.sato">Kenji Sato</a>' in history
+    # Her first InMail to Omar went unanswered: one row says so, on one page only.
+    expired = re.findall(
+        r'InMail to <a href="/conversations/omar.haddad">Omar Haddad</a> expired '
+        r'<span class="muted">· no answer by \d+ \w+( \d{4})?: the credit is not coming back',
+        history,
+    )
+    assert len(expired) == 1

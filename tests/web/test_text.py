@@ -1,5 +1,6 @@
 """The pages' wording and the chart's geometry, without a database."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from inmail.domain.errors import InsufficientCredits, ValidationFailed
@@ -77,3 +78,27 @@ def test_chart_draws_steps_with_words_for_screen_readers():
     assert [t.text for t in drawn.ticks] == ["Dec", "Jan", "Feb"]
     assert drawn.steps[0].x1 == "2.00%" and drawn.steps[-1].x2 == "97.00%"
     assert chart.build([], NOW, 60) is None
+
+
+def test_the_renewal_says_what_it_adds_or_trims():
+    assert text.renewal_text(credits(30, 0)) == "Adds 20 credits on 3 March."
+    assert text.renewal_text(credits(58, 18)) == (
+        "Adds 2 of your 20 monthly credits on 3 March: 18 would pass your cap of 60."
+    )
+    # Above the cap a renewal adds nothing: it trims the balance back to the cap.
+    assert text.renewal_text(credits(62, 22)) == (
+        "62 of 60: 2 will be trimmed on 3 March, and no credits are added."
+    )
+    assert text.renewal_text(credits(60, 20)) == (
+        "60 of 60: you are at your cap, so nothing is added on 3 March."
+    )
+
+
+def test_the_response_rate_says_what_it_counts():
+    view = credits(30, 0)
+    assert text.response_rate_text(view) == "You have not sent an InMail yet."
+    view = replace(view, response_rate=0.5, awaiting_response=3)
+    assert text.response_rate_text(view) == (
+        "of the InMails you sent were answered within 90 days. "
+        "The 3 still awaiting an answer count as not answered yet."
+    )

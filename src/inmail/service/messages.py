@@ -3,6 +3,7 @@ the inbox, sent and notification lists."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -263,9 +264,15 @@ def sent(
 
 
 def list_notifications(
-    ctx: Context, member_id: str, *, limit: int | None = None, cursor: str | None = None
+    ctx: Context,
+    member_id: str,
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> Page[NotificationView]:
-    """Newest first by the time each one is about (a due event's own time)."""
+    """Newest first by the time each one is about (a due event's own time);
+    only those of ``kinds`` when given."""
     limit = check_limit(limit)
     before = None
     if cursor is not None:
@@ -275,7 +282,7 @@ def list_notifications(
         except ValueError as exc:
             raise ValidationFailed("cursor is not valid") from exc
     with ctx.reading(member_id) as work:
-        rows = notify_store.page(work.conn, member_id, before=before, limit=limit + 1)
+        rows = notify_store.page(work.conn, member_id, before=before, limit=limit + 1, kinds=kinds)
     items = [NotificationView.of(r) for r in rows[:limit]]
     last = items[-1] if len(rows) > limit else None
     return Page(items, encode_cursor(last.at.isoformat(), last.id) if last else None)

@@ -6,13 +6,15 @@ or a status that a due event has already changed."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from inmail.service.accounts import Account, lock, open_accounts, settle
 from inmail.service.context import Context
 from inmail.service.paging import check_limit, decode_cursor, encode_cursor
-from inmail.service.views import MessageView, Page
+from inmail.service.views import LedgerEntryView, MessageView, Page
+from inmail.store import ledger
 from inmail.store import members as member_store
 from inmail.store import messages as message_store
 
@@ -43,14 +45,30 @@ def _summary(account: Account) -> MemberSummary:
     )
 
 
+def natural_key(member_id: str) -> tuple[tuple[tuple[int, int | str], ...], str]:
+    """Digits compare as numbers, so user2 comes before user10 (people read a
+    roster that way; plain string order would not). The id itself breaks
+    ties (a01 and a1), so every id has its own place for the cursor."""
+    parts = tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in re.split(r"(\d+)", member_id)
+        if part
+    )
+    return parts, member_id
+
+
 def list_members(
     ctx: Context, *, limit: int | None = None, cursor: str | None = None
 ) -> Page[MemberSummary]:
-    """Every member with plan and balance, by id."""
+    """Every member with plan and balance, in natural order of their ids.
+
+    Natural order has no portable SQL form, so the ids (only the ids) are
+    sorted here; an operator's roster is read a page at a time by a person."""
     limit = check_limit(limit)
-    after = decode_cursor(cursor, 1)[0] if cursor else None
+    after = natural_key(decode_cursor(cursor, 1)[0]) if cursor else None
     with ctx.unit_of_work() as work:
-        ids = member_store.ids_after(work.conn, after, limit + 1)
+        ordered = sorted(member_store.all_ids(work.conn), key=natural_key)
+        ids = [i for i in ordered if after is None or natural_key(i) > after][: limit + 1]
         shown = ids[:limit]
         settled = settle(work, list(lock(work, shown).values()))
         items = [_summary(settled[member_id]) for member_id in shown if member_id in settled]
@@ -79,3 +97,37 @@ def conversation(ctx: Context, me: str, other: str, *, limit: int = 100) -> list
         open_accounts(work, [other, me])
         rows = message_store.between(work.conn, me, other, check_limit(limit))
         return [MessageView.of(r, work.now) for r in rows][::-1]
+
+
+@dataclass(frozen=True)
+class HistoryContext:
+    """What the history rows of one ledger page need beyond the entries: the
+    member each InMail went to, and the InMails that expired in the period
+    the page covers (an expiry moves no credit, so it has no entry)."""
+
+    others: dict[int, str]
+    expired: list[MessageView]
+
+
+def history_context(
+    ctx: Context,
+    member_id: str,
+    entries: list[LedgerEntryView],
+    *,
+    cursor_id: int | None,
+    last_page: bool,
+) -> HistoryContext:
+    """A page covers from its oldest entry (or the beginning, on the last
+    page) up to the entry just before it (or now, on the first page), so
+    every expiry shows on exactly one page."""
+    with ctx.unit_of_work(write=False) as work:
+        ids = [e.message_id for e in entries if e.message_id is not None]
+        others = message_store.others(work.conn, member_id, ids) if ids else {}
+        until = ledger.entry_at(work.conn, member_id, cursor_id) if cursor_id else None
+        since = None if last_page or not entries else entries[-1].at
+        rows = message_store.expired_paid(work.conn, member_id, since, until, HISTORY_EXPIRED_MAX)
+        return HistoryContext(others, [MessageView.of(r, work.now) for r in rows])
+
+
+# A bound on one page's expiries, like every other list.
+HISTORY_EXPIRED_MAX = 200

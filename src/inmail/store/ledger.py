@@ -112,3 +112,9 @@ def page(conn: Connection, member_id: str, *, before_id: int | None, limit: int)
 def last_entry_at(conn: Connection, member_id: str) -> datetime | None:
     L = ledger_entries.c
     return conn.execute(select(func.max(L.at)).where(L.member_id == member_id)).scalar()  # type: ignore[no-any-return]
+
+
+def entry_at(conn: Connection, member_id: str, entry_id: int) -> datetime | None:
+    L = ledger_entries.c
+    query = select(L.at).where(L.member_id == member_id, L.id == entry_id)
+    return conn.execute(query).scalar()  # type: ignore[no-any-return]

@@ -100,11 +100,8 @@ def directory_page(conn: Connection, q: str | None, after: str | None, limit: in
     return list(conn.execute(query.limit(limit)).mappings())
 
 
-def ids_after(conn: Connection, after: str | None, limit: int) -> list[str]:
-    query = select(_c.id).order_by(_c.id).limit(limit)
-    if after is not None:
-        query = query.where(_c.id > after)
-    return list(conn.execute(query).scalars())
+def all_ids(conn: Connection) -> list[str]:
+    return list(conn.execute(select(_c.id)).scalars())
 
 
 def names(conn: Connection, ids: set[str]) -> dict[str, str]:

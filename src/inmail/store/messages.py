@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
@@ -146,3 +147,29 @@ def between(conn: Connection, me: str, other: str, limit: int) -> list[Any]:
     return list(
         conn.execute(select(messages).where(mine).order_by(m.id.desc()).limit(limit)).mappings()
     )
+
+
+def others(conn: Connection, member_id: str, ids: Sequence[int]) -> dict[int, str]:
+    """For each of these messages, the member on its other side."""
+    m = messages.c
+    rows = conn.execute(select(m.id, m.sender_id, m.recipient_id).where(m.id.in_(ids))).all()
+    return {mid: (r if s == member_id else s) for mid, s, r in rows}
+
+
+def expired_paid(
+    conn: Connection, member_id: str, since: datetime | None, until: datetime | None, limit: int
+) -> list[Any]:
+    """The member's paid InMails whose deadline passed without a timely
+    answer, with the deadline in [since, until), latest deadline first."""
+    m = messages.c
+    query = select(messages).where(
+        m.sender_id == member_id,
+        m.kind == "inmail",
+        m.status == "expired",
+        m.credit_charged.is_(True),
+    )
+    if since is not None:
+        query = query.where(m.refund_deadline >= since)
+    if until is not None:
+        query = query.where(m.refund_deadline < until)
+    return list(conn.execute(query.order_by(m.refund_deadline.desc()).limit(limit)).mappings())

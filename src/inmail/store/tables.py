@@ -137,6 +137,15 @@ notifications = Table(
     Index("ix_notifications_member_id_at_id", "member_id", "at", "id"),
 )
 
+# The highest notification id the member has seen on the pages (ids only
+# grow, so everything above it is unread). The API knows nothing of it.
+notification_reads = Table(
+    "notification_reads",
+    metadata,
+    Column("member_id", String(64), ForeignKey("members.id"), primary_key=True),
+    Column("seen_through_id", Id, nullable=False),
+)
+
 clock = Table(
     "clock",
     metadata,
@@ -174,6 +183,7 @@ __all__ = [
     "members",
     "messages",
     "metadata",
+    "notification_reads",
     "notifications",
     "subscriptions",
     "tokens",

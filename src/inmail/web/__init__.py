@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from inmail.config import Settings
 from inmail.service.context import Context
-from inmail.web import admin, auth, compose, credits_page, messages_pages
+from inmail.web import admin, auth, compose, credits_page, messages_pages, settings_page
 from inmail.web.deps import WebState
 from inmail.web.render import HERE, not_found_page
 from inmail.web.security import (
@@ -35,6 +35,7 @@ PAGE_PREFIXES = (
     "/conversations",
     "/compose",
     "/admin",
+    "/settings",
     "/static",
 )
 
@@ -50,6 +51,7 @@ def install_web(app: FastAPI, ctx: Context, settings: Settings) -> None:
         messages_pages.router,
         compose.router,
         admin.router,
+        settings_page.router,
     ):
         app.include_router(router, dependencies=[Depends(check_csrf)], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

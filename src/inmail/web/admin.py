@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from inmail.config import parse_time
 from inmail.domain.errors import InmailError, ValidationFailed
-from inmail.service import due, overview, subscriptions
+from inmail.service import due, members, overview, subscriptions
 from inmail.service.tokens import issue_token
 from inmail.web import text
 from inmail.web.deps import Admin, State
@@ -54,6 +54,65 @@ def _done(request: Request, action, message: str) -> Response:  # type: ignore[n
     else:
         flash(request, message)
     return see_other("/admin")
+
+
+# An unticked checkbox sends nothing, so absence means "off".
+Checkbox = Annotated[str, Form()]
+
+
+@router.post("/admin/members")
+def create_member(
+    request: Request,
+    web: State,
+    _: Admin,
+    member_id: Annotated[str, Form(alias="id")] = "",
+    name: Field = "",
+    inmail_opt_out: Checkbox = "",
+    open_profile: Checkbox = "",
+) -> Response:
+    member_id = member_id.strip()
+    return _done(
+        request,
+        lambda: members.create_member(
+            web.ctx,
+            member_id,
+            name,
+            inmail_opt_out=bool(inmail_opt_out),
+            open_profile=bool(open_profile),
+        ),
+        f"{member_id} was added. Start a plan and give them a sign-in token below.",
+    )
+
+
+@router.post("/admin/connections")
+def connect(request: Request, web: State, _: Admin, a: Field = "", b: Field = "") -> Response:
+    a, b = a.strip(), b.strip()
+    return _done(
+        request,
+        lambda: members.connect(web.ctx, a, b),
+        f"{a} and {b} are 1st-degree connections: messages between them are free.",
+    )
+
+
+@router.post("/admin/members/{member_id}/settings")
+def member_settings(
+    request: Request,
+    web: State,
+    _: Admin,
+    member_id: str,
+    inmail_opt_out: Checkbox = "",
+    open_profile: Checkbox = "",
+) -> Response:
+    return _done(
+        request,
+        lambda: members.update_member(
+            web.ctx,
+            member_id,
+            inmail_opt_out=bool(inmail_opt_out),
+            open_profile=bool(open_profile),
+        ),
+        f"{member_id}'s settings are saved.",
+    )
 
 
 @router.post("/admin/members/{member_id}/plan")

@@ -16,6 +16,7 @@ from inmail.domain.errors import InmailError, ValidationFailed
 from inmail.domain.messages import BODY_MAX, SUBJECT_MAX
 from inmail.service import members, messages, overview
 from inmail.service.context import Context
+from inmail.service.views import MemberView
 from inmail.web import text
 from inmail.web.deps import MemberId, State
 from inmail.web.render import PageRoute, flash, render, see_other
@@ -47,6 +48,8 @@ def _page(
     quote: QuoteView | None = None,
     error: str | None = None,
     status_code: int = 200,
+    q: str = "",
+    found: list[MemberView] | None = None,
 ) -> Response:
     return render(
         request,
@@ -58,6 +61,8 @@ def _page(
         connections=members.list_connections(ctx, me),
         subject_max=SUBJECT_MAX,
         body_max=BODY_MAX,
+        q=q,
+        found=found,
     )
 
 
@@ -74,9 +79,19 @@ def _quote(ctx: Context, me: str, to: str) -> QuoteView:
     )
 
 
+FOUND_MAX = 20
+
+
 @router.get("/compose")
-def compose_page(request: Request, web: State, me: MemberId, to: str = "") -> Response:
-    return _page(request, web.ctx, me, Draft(to=to.strip()))
+def compose_page(request: Request, web: State, me: MemberId, to: str = "", q: str = "") -> Response:
+    """The form; with ``q``, the directory's matches to pick a recipient from
+    (a GET form and links, so finding someone needs no JavaScript)."""
+    q = q.strip()[: members.QUERY_MAX]
+    found = None
+    if q:
+        page = members.directory(web.ctx, q=q, limit=FOUND_MAX + 1)
+        found = [m for m in page.items if m.id != me][:FOUND_MAX]
+    return _page(request, web.ctx, me, Draft(to=to.strip()), q=q, found=found)
 
 
 Field = Annotated[str, Form()]

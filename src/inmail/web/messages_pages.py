@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from inmail.domain.errors import InmailError, ValidationFailed
 from inmail.domain.messages import QuickReply
-from inmail.service import messages, overview
+from inmail.service import messages, notices, overview
 from inmail.service.context import Context
 from inmail.service.views import MessageView, NotificationView
 from inmail.web import text
@@ -55,9 +55,7 @@ def _box(request: Request, ctx: Context, me: str, box: str, cursor: str | None) 
     )
     notes = []
     if box == "inbox" and cursor is None:
-        notes = _described(
-            ctx, me, messages.list_notifications(ctx, me, limit=INBOX_NOTIFICATIONS).items
-        )
+        notes = _described(ctx, me, notices.notices(ctx, me, limit=INBOX_NOTIFICATIONS).items)
     return render(
         request,
         "messages.html",
@@ -82,9 +80,19 @@ def sent_page(request: Request, web: State, me: MemberId, cursor: str | None = N
     return _box(request, web.ctx, me, "sent", cursor)
 
 
+@dataclass
+class Notice:
+    view: NotificationView
+    line: str
+    other: str | None  # the other member of its conversation, to link to
+    unread: bool = False
+
+
 def _described(
-    ctx: Context, me: str, items: list[NotificationView]
-) -> list[tuple[NotificationView, str]]:
+    ctx: Context, me: str, items: list[NotificationView], seen_through: int | None = None
+) -> list[Notice]:
+    """Each notification in words, with its conversation; unread when its id
+    is above ``seen_through`` (None: no read state shown)."""
     partners: dict[int, str] = {}
     for n in items:
         if n.message_id is not None and n.message_id not in partners:
@@ -92,7 +100,15 @@ def _described(
             partners[n.message_id] = m.sender if m.recipient == me else m.recipient
     ids = set(partners.values()) | {str(n.data.get("from")) for n in items if n.data.get("from")}
     names = overview.member_names(ctx, ids)
-    return [(n, text.notification_text(n, names, partners.get(n.message_id or -1))) for n in items]
+    return [
+        Notice(
+            n,
+            text.notification_text(n, names, partners.get(n.message_id or -1)),
+            partners.get(n.message_id or -1),
+            seen_through is not None and n.id > seen_through,
+        )
+        for n in items
+    ]
 
 
 @router.get("/conversations/{other}")
@@ -114,11 +130,17 @@ def conversation_page(request: Request, web: State, me: MemberId, other: str) ->
 def notifications_page(
     request: Request, web: State, me: MemberId, cursor: str | None = None
 ) -> Response:
-    page = messages.list_notifications(web.ctx, me, limit=50, cursor=cursor)
+    # Read before marking, so the page shows what was new; mark through the
+    # newest id read before the list, so one arriving meanwhile stays unread.
+    seen = notices.seen_through(web.ctx, me)
+    latest = notices.latest_id(web.ctx, me)
+    page = notices.notices(web.ctx, me, limit=50, cursor=cursor)
+    described = _described(web.ctx, me, page.items, seen)
+    notices.mark_read(web.ctx, me, latest)
     return render(
         request,
         "notifications.html",
-        notifications=_described(web.ctx, me, page.items),
+        notifications=described,
         next_cursor=page.next_cursor,
         first_page=cursor is None,
     )

@@ -15,8 +15,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 
 from inmail.domain.errors import InmailError
+from inmail.service import notices
 from inmail.web import text
-from inmail.web.deps import NotAllowed, SignInRequired, current_viewer
+from inmail.web.deps import NotAllowed, SignInRequired, Viewer, current_viewer
 from inmail.web.security import CSRF_FIELD, PAGE_HEADERS, CsrfRefused, csrf_token
 
 HERE = Path(__file__).parent
@@ -35,10 +36,19 @@ def flash(request: Request, message: str, level: str = "success") -> None:
     request.session["flash"] = [*request.session.get("flash", []), [level, message]]
 
 
+def _unread(request: Request, viewer: Viewer | None) -> int:
+    """The count of unread notices shown in the navigation of every member page."""
+    if viewer is None or viewer.member_id is None:
+        return 0
+    return notices.unread_count(request.app.state.inmail_web.ctx, viewer.member_id)
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    viewer = current_viewer(request)
     context.update(
         request=request,
-        viewer=current_viewer(request),
+        viewer=viewer,
+        unread=_unread(request, viewer),
         csrf_field=CSRF_FIELD,
         csrf_token=csrf_token(request),
         flashes=request.session.pop("flash", []),

@@ -113,6 +113,41 @@ def forfeit_warning(credits: CreditsView, *, cancelling: bool = False) -> str | 
     )
 
 
+def renewal_text(credits: CreditsView) -> str:
+    """What the next renewal does to the balance, in one sentence. Above the
+    cap it adds nothing and trims, so it says that rather than "adds 0"."""
+    adds = credits.next_renewal_credits
+    lost = credits.forfeit_at_next_renewal
+    monthly = credits.monthly_credits or 0
+    on = day(credits.next_renewal_at, credits.as_of)
+    if adds > 0 and not lost:
+        return f"Adds {adds} credit{'s' if adds != 1 else ''} on {on}."
+    if adds > 0:
+        return (
+            f"Adds {adds} of your {monthly} monthly credits on {on}: "
+            f"{lost} would pass your cap of {credits.max_balance}."
+        )
+    trimmed = lost - monthly  # what the renewal takes from the balance itself
+    if trimmed > 0:
+        return (
+            f"{credits.balance} of {credits.max_balance}: {trimmed} will be trimmed on {on}, "
+            "and no credits are added."
+        )
+    return (
+        f"{credits.balance} of {credits.max_balance}: you are at your cap, so nothing is "
+        f"added on {on}."
+    )
+
+
+def response_rate_text(credits: CreditsView) -> str:
+    """What the response rate counts, so a low figure is not a mystery."""
+    if credits.response_rate is None:
+        return "You have not sent an InMail yet."
+    waiting = credits.awaiting_response
+    still = f" The {waiting} still awaiting an answer count as not answered yet." if waiting else ""
+    return f"of the InMails you sent were answered within 90 days.{still}"
+
+
 def quote_text(charge: Charge, name: str, balance: int) -> str:
     """Why this message costs what it costs, in the member's words."""
     if charge is Charge.CONNECTION:
