@@ -165,43 +165,24 @@ class _Writes:
 
     def events(self, account: Account, settlement: due.Settlement) -> None:
         member, balance = account.id, account.balance
+
+        def post(kind: str, amount: int, at: datetime, note: str) -> None:
+            nonlocal balance
+            balance += amount
+            self.entries.append(ledger.entry(member, kind, amount, at, balance, note=note))
+
         for event in settlement.events:
             if isinstance(event, Renewed):
-                balance += event.grant
-                self.entries.append(
-                    ledger.entry(
-                        member, "grant", event.grant, event.at, balance, note="monthly renewal"
-                    )
-                )
+                post("grant", event.grant, event.at, "monthly renewal")
                 if event.forfeit:
-                    balance -= event.forfeit
-                    self.entries.append(
-                        ledger.entry(
-                            member,
-                            "forfeit",
-                            -event.forfeit,
-                            event.at,
-                            balance,
-                            note="over the plan's cap",
-                        )
-                    )
+                    post("forfeit", -event.forfeit, event.at, "over the plan's cap")
                 data = {"granted": event.grant, "forfeited": event.forfeit, "balance": balance}
                 self.notifications.append(
                     notify.notification(member, "credits_renewed", event.at, data=data)
                 )
             elif isinstance(event, Ended):
                 if event.forfeit:
-                    balance -= event.forfeit
-                    self.entries.append(
-                        ledger.entry(
-                            member,
-                            "forfeit",
-                            -event.forfeit,
-                            event.at,
-                            balance,
-                            note="subscription ended",
-                        )
-                    )
+                    post("forfeit", -event.forfeit, event.at, "subscription ended")
             elif isinstance(event, Warned):
                 data = {
                     "renewal_at": rfc3339(event.renewal_at),
