@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from inmail.api import create_app
 from inmail.service import members as member_service
+from inmail.service.due import run_due
 from tests.api.conftest import Api, assert_problem, snapshot
 from tests.conftest import make_context
 
@@ -223,17 +225,28 @@ def test_a_second_request_with_the_key_waits_for_the_first(ctx):
     assert answers["second"].headers["idempotent-replayed"] == "true"
 
 
-def test_keys_are_pruned_after_the_retention_window(api, pair):
-    """Kept for 7 days by default (the service's clock): a retry inside the
-    window replays, one after it (once the worker has pruned) runs anew."""
+def test_keys_outlive_moves_of_the_manual_clock(api, pair):
+    """Retention is wall time: moving the service's clock a month ahead does
+    not turn a client's retry into a second effect."""
+    message = {"from": "alice", "to": "bob", "body": "Hello"}
+    first = api.post("/v1/messages", json=message, **key("send-once"))
+    api.advance(31 * 86400)  # the clock route runs the worker's step, pruning included
+    again = api.post("/v1/messages", json=message, **key("send-once"))
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert again.content == first.content
+    assert len(api.get("/v1/members/alice/sent").json()["messages"]) == 1
+
+
+def test_keys_are_pruned_after_the_retention_window(api, ctx, pair):
+    """Once a key is older than the retention window and the worker has run,
+    the same key runs anew."""
     adjustment = {"amount": 5, "reason": "goodwill"}
     path = "/v1/members/alice/credits/adjustments"
     first = api.post(path, json=adjustment, **key("adjust-1"))
-    assert first.status_code == 201
-    api.advance(6 * 86400)  # the clock route runs the worker's step
     inside = api.post(path, json=adjustment, **key("adjust-1"))
     assert inside.headers.get("idempotent-replayed") == "true"
-    api.advance(2 * 86400)
+    ctx.idempotency_retention = timedelta(0)  # every key made before now is past it
+    run_due(ctx)
     after = api.post(path, json=adjustment, **key("adjust-1"))
     assert after.status_code == 201 and "idempotent-replayed" not in after.headers
     assert after.json()["id"] != first.json()["id"]

@@ -125,6 +125,8 @@ def change_plan(sub: Subscription, plan: Plan, now: datetime) -> Subscription:
         return replace(sub, plan=plan.code)
     assert sub.next_renewal_at is not None
     warning = calendar.warning_at(sub.next_renewal_at)
+    # At exactly the warning's moment it was already decided, silently, while
+    # the subscription was cancelling: due events at or before now come first.
     return replace(
         sub,
         plan=plan.code,

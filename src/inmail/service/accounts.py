@@ -229,8 +229,7 @@ class _Writes:
         store.write_settled(work.conn, self.balances)
         store.write_subscriptions(work.conn, self.subscriptions)
         ledger.append(work.conn, self.entries)
-        message_store.mark_expired(work.conn, self.expired)
-        message_store.mark_reminded(work.conn, self.reminded)
+        message_store.mark_due(work.conn, expired=self.expired, reminded=self.reminded)
         notify.append(work.conn, self.notifications)
 
 

@@ -7,8 +7,10 @@ savepoint, so either both the effect and the answer are committed or neither
 is. A refusal (4xx) is stored too, with its effect rolled back by the
 savepoint; a failure the caller does not turn into an answer (a 5xx) is not
 stored, so a retry runs again. Stored answers are sealed with the caller's
-token (:mod:`inmail.service.sealing`). Keys are kept for a retention window,
-then pruned by the worker.
+token (:mod:`inmail.service.sealing`). Keys are kept for a retention window
+of wall time (not the service's clock: moving a manual clock a month ahead
+must not turn a client's retry into a second effect), then pruned by the
+worker.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from inmail.clock import utcnow
 from inmail.domain.errors import IdempotencyConflict, InmailError
 from inmail.service.context import Context
 from inmail.service.sealing import seal, unseal
@@ -44,7 +47,7 @@ def run_once(
     (None: not kept, the error propagates)."""
     scope = hash_token(token)
     with ctx.unit_of_work() as work:
-        if not store.claim(work.conn, scope, key, request_hash, work.now):
+        if not store.claim(work.conn, scope, key, request_hash, utcnow()):
             stored = store.find(work.conn, scope, key)
             if stored["request_hash"] != request_hash:
                 raise IdempotencyConflict(
@@ -66,4 +69,4 @@ def run_once(
 def prune(ctx: Context, *, limit: int) -> int:
     """Forget up to ``limit`` keys older than the retention window."""
     with ctx.unit_of_work() as work:
-        return store.prune(work.conn, work.now - ctx.idempotency_retention, limit)
+        return store.prune(work.conn, utcnow() - ctx.idempotency_retention, limit)

@@ -7,8 +7,8 @@ for them (no pool checkout per write), and start with ``BEGIN IMMEDIATE``;
 other processes wait on SQLite's busy timeout. Read transactions need neither
 and use pooled connections of their own.
 
-PostgreSQL runs at READ COMMITTED; the services order writers of one account
-with row locks (``FOR UPDATE``) on the member rows.
+PostgreSQL writes run at READ COMMITTED; the services order writers of one
+account with row locks on the member rows. Reads run at REPEATABLE READ.
 """
 
 from __future__ import annotations
@@ -70,6 +70,10 @@ class Database:
     def _begin(self, *, write: bool) -> Iterator[Connection]:
         with self.engine.connect() as conn:
             conn.execution_options(inmail_write=write)
+            if not write and not self.is_sqlite:
+                # A read sees one snapshot (a balance and the counts beside it
+                # from the same moment); SQLite's read transactions always do.
+                conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
 

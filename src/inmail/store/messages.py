@@ -42,6 +42,10 @@ ANSWERED = Query(
     "UPDATE messages SET responded_at = :at, reminder_due_at = NULL, status = :status,"
     " refunded = :refunded WHERE id = :id AND responded_at IS NULL"
 )
+# Settling accounts in one transaction may expire InMails (as their sender)
+# and send reminders (as their recipient): another transaction settling the
+# other ends may touch the same rows, so both take them in id order first.
+LOCK = Query("SELECT id FROM messages WHERE id IN {int_ids} ORDER BY id {lock}")
 EXPIRED = Query(
     "UPDATE messages SET status = 'expired' WHERE id IN {int_ids} AND status = 'awaiting_response'"
 )
@@ -76,14 +80,17 @@ def mark_answered(conn: Connection, answers: Sequence[dict[str, Any]]) -> int:
     return execute_many(conn, ANSWERED, answers)
 
 
-def mark_expired(conn: Connection, ids: Sequence[int]) -> None:
-    if ids:
-        execute(conn, EXPIRED, {"ids": ids})
-
-
-def mark_reminded(conn: Connection, ids: Sequence[int]) -> None:
-    if ids:
-        execute(conn, REMINDED, {"ids": ids})
+def mark_due(conn: Connection, *, expired: Sequence[int], reminded: Sequence[int]) -> None:
+    """Expire InMails and mark their reminders sent, the rows locked in id
+    order first (on PostgreSQL), so two settling transactions never deadlock."""
+    if not expired and not reminded:
+        return
+    if conn.dialect.name != "sqlite":
+        execute(conn, LOCK, {"ids": sorted({*expired, *reminded})})
+    if expired:
+        execute(conn, EXPIRED, {"ids": expired})
+    if reminded:
+        execute(conn, REMINDED, {"ids": reminded})
 
 
 def hide(conn: Connection, message_id: int, *, for_sender: bool) -> None:

@@ -24,11 +24,13 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 FRAGMENTS = {
     "sqlite": {
@@ -99,6 +101,8 @@ class Query:
 # renewal's date, its next date) for thousands of rows.
 @functools.lru_cache(maxsize=4096)
 def _sqlite_time(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database; use UTC-aware times")
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
     # The text SQLAlchemy's DateTime writes: "YYYY-MM-DD HH:MM:SS.ffffff".
@@ -107,6 +111,8 @@ def _sqlite_time(value: datetime) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _postgresql_time(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database; use UTC-aware times")
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -151,11 +157,30 @@ def _cursor(conn: Connection) -> Any:
     return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
+@contextmanager
+def _driver_errors(conn: Connection, statement: str) -> Iterator[None]:
+    """The driver's errors as SQLAlchemy's (what the worker's retry and every
+    other caller catch), and a lost connection invalidated, as SQLAlchemy
+    does for the statements it runs itself."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            statement, None, exc, dbapi.Error, connection_invalidated=lost, dialect=conn.dialect
+        ) from exc
+
+
 def execute(conn: Connection, query: Query, params: Mapping[str, Any] | None = None) -> Any:
     """Run ``query``; returns the driver's cursor (``rowcount``, ``fetch*``)."""
     dialect = conn.dialect.name
-    cursor = _cursor(conn)
-    cursor.execute(query.text(dialect), _bind(dialect, params or {}))
+    text = query.text(dialect)
+    with _driver_errors(conn, text):
+        cursor = _cursor(conn)
+        cursor.execute(text, _bind(dialect, params or {}))
     return cursor
 
 
@@ -165,8 +190,10 @@ def execute_many(conn: Connection, query: Query, rows: Sequence[Mapping[str, Any
     if not rows:
         return 0
     dialect = conn.dialect.name
-    cursor = _cursor(conn)
-    cursor.executemany(query.text(dialect), [_bind(dialect, row) for row in rows])
+    text = query.text(dialect)
+    with _driver_errors(conn, text):
+        cursor = _cursor(conn)
+        cursor.executemany(text, [_bind(dialect, row) for row in rows])
     return int(cursor.rowcount)
 
 
@@ -195,8 +222,10 @@ def execute_rows(conn: Connection, query: Query, rows: Sequence[Mapping[str, Any
     if not rows:
         return 0
     payload = json.dumps(rows, default=_json_default, separators=(",", ":"))
-    cursor = _cursor(conn)
-    cursor.execute(query.text(conn.dialect.name), {"rows": payload})
+    text = query.text(conn.dialect.name)
+    with _driver_errors(conn, text):
+        cursor = _cursor(conn)
+        cursor.execute(text, {"rows": payload})
     return int(cursor.rowcount)
 
 
