@@ -3,6 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# make bench BENCH_ARGS='--quick --backends sqlite --json bench.json'
+BENCH_ARGS ?=
 
 .PHONY: run test test-sqlite lint bench clean chaos
 
@@ -28,7 +30,7 @@ clean:
 	rm -rf $(VENV) *.egg-info src/*.egg-info .pytest_cache
 
 bench: $(STAMP)
-	$(BIN)/python bench/engine.py
+	$(BIN)/inmail bench $(BENCH_ARGS)
 
 # The long crash and race runs (docs/reliability.md); override any variable.
 chaos: $(STAMP)
