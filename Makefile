@@ -3,6 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# make bench BENCH_ARGS='--quick --backends sqlite --json bench.json'
+BENCH_ARGS ?=
 
 .PHONY: run demo-reset test test-sqlite lint bench clean chaos fuzz browser
 
@@ -39,7 +41,7 @@ clean:
 	rm -rf $(VENV) *.egg-info src/*.egg-info .pytest_cache
 
 bench: $(STAMP)
-	$(BIN)/python bench/engine.py
+	$(BIN)/inmail bench $(BENCH_ARGS)
 
 # The API against its own description for a long while: every check of
 # `schemathesis run` (see schemathesis.toml), on SQLite.

@@ -11,6 +11,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -277,6 +278,30 @@ def worker(
         finally:
             ctx.database.dispose()
     console.print("worker stopped")
+
+
+@app.command()
+def bench(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Scaled-down sizes: the whole run in about a minute.")
+    ] = False,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")
+    ] = None,
+    backends: Annotated[
+        str, typer.Option(help="Comma-separated: sqlite, postgresql (PostgreSQL at "
+        "$INMAIL_BENCH_PG_URL, else $INMAIL_TEST_PG_URL, else postgres@127.0.0.1).")
+    ] = "sqlite,postgresql",
+) -> None:
+    """Benchmark the engine beside the same work in plain SQL (figures are
+    printed, never asserted)."""
+    from inmail.bench.runner import Unavailable, run_bench
+
+    names = [b.strip() for b in backends.split(",") if b.strip()]
+    try:
+        run_bench(names, quick=quick, json_path=json_path, console=console)
+    except (Unavailable, ValueError) as exc:
+        raise fail(str(exc)) from exc
 
 
 if __name__ == "__main__":
