@@ -45,8 +45,10 @@ members = Table(
     # transaction as each entry; the audit checks they agree.
     Column("balance", Integer, nullable=False, default=0),
     # The earliest time anything may fall due for this account (store.accounts).
-    Column("due_at", UTCDateTime, nullable=True, index=True),
+    Column("due_at", UTCDateTime, nullable=True),
     CheckConstraint("balance >= 0", name="balance_not_negative"),
+    # The worker's claim: the oldest due accounts, in this order.
+    Index("ix_members_due_at_id", "due_at", "id"),
 )
 
 connections = Table(
