@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from inmail.store.database import SQLITE_BUSY_TIMEOUT_S, Database, normalise_url
+from inmail.store.database import SQLITE_PRAGMAS, Database, normalise_url
 from inmail.store.migrate import upgrade
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -48,10 +48,8 @@ class Db:
         pragmas the engine's Database sets (WAL, synchronous=FULL)."""
         if self.backend == "sqlite":
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+            for pragma in SQLITE_PRAGMAS:
+                conn.execute(pragma)
             return conn
         return psycopg.connect(conninfo(self.url), autocommit=True)
 
@@ -127,7 +125,9 @@ class Databases:
         engine = create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
         try:
             with engine.connect() as conn:
-                conn.execute(text(statement))
+                # CREATE/DROP DATABASE take no parameters; the names are
+                # made here (inmail_bench_ and random hex).
+                conn.exec_driver_sql(statement)
         finally:
             engine.dispose()
 

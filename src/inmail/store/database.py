@@ -22,6 +22,15 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_S = 30
+# Every SQLite connection: WAL (readers never wait for the writer); FULL, so
+# an acknowledged credit change survives a power loss too; foreign keys; and
+# waiting for another process's write lock rather than failing at once.
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}",
+)
 
 
 def normalise_url(url: str) -> str:
@@ -105,11 +114,8 @@ def _configure_sqlite(engine: Engine) -> None:
         # otherwise begin lazily and never IMMEDIATE).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        # FULL: an acknowledged credit change survives a power loss too.
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine, "begin")
