@@ -29,7 +29,10 @@ ENVIRONMENT = (
     "INMAIL_ADMIN_TOKEN the admin token, at least 32 characters; "
     "INMAIL_CLOCK system or manual; "
     "INMAIL_CONFIG a TOML plans file; "
-    "INMAIL_RATE_LIMIT per-token request rate such as 120/60s (off by default)."
+    "INMAIL_RATE_LIMIT per-token request rate such as 120/60s (off by default); "
+    "INMAIL_WEBHOOK_KEY the key that seals webhook secrets (default: derived from the "
+    "admin token); INMAIL_WEBHOOK_ALLOW_PRIVATE=true lets webhooks reach loopback, "
+    "private and link-local addresses."
 )
 HOW_TO_MAKE_ONE = (
     'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))" '
@@ -178,10 +181,15 @@ def serve(
         ),
     ] = False,
     no_worker: Annotated[
-        bool, typer.Option("--no-worker", help="Do not run the due-event worker in this process.")
+        bool,
+        typer.Option(
+            "--no-worker",
+            help="Do not run the due-event worker (nor webhook delivery) in this process.",
+        ),
     ] = False,
 ) -> None:
-    """Run the HTTP API and the web pages, with the due-event worker inside."""
+    """Run the HTTP API and the web pages, with the due-event worker and webhook
+    delivery inside."""
     import dataclasses
     import secrets
 
@@ -211,18 +219,21 @@ def serve(
     from inmail.api.app import create_app
 
     application = create_app(ctx, settings)
-    worker = None
+    workers = []
     if not no_worker:
-        from inmail.worker import start_worker_thread
+        from inmail.worker import start_delivery_thread, start_worker_thread
 
-        worker = start_worker_thread(ctx, on_result=getattr(application.state, "on_due", None))
+        workers.append(
+            start_worker_thread(ctx, on_result=getattr(application.state, "on_due", None))
+        )
+        workers.append(start_delivery_thread(ctx))
     console.print(f"inmail is serving on [bold]{base}/[/]  (API docs: {base}/docs)")
     try:
         uvicorn.run(application, host=host, port=port, log_level="info")
     finally:
-        if worker is not None:
-            thread, stop = worker
+        for _, stop in workers:
             stop.set()
+        for thread, _ in workers:
             thread.join(timeout=30)
         ctx.database.dispose()
 
@@ -258,24 +269,28 @@ def worker(
     database_url: DatabaseUrl = None,
     clock: ClockMode = None,
 ) -> None:
-    """Run the due-event worker alone (any number may share one PostgreSQL).
-    SIGTERM or Ctrl-C stops it after the current batch, also during start-up."""
+    """Run the due-event worker and webhook delivery alone (any number may
+    share one PostgreSQL). SIGTERM or Ctrl-C stops it after the current batch
+    and the attempts in flight, also during start-up."""
     # First of all: a stop request during the slow start-up below (imports,
     # migrations) must end the worker cleanly, not kill it.
     stop = stop_on_signals()
     console.print("worker starting")
     import logging
 
-    from inmail.worker import run_worker
+    from inmail.worker import run_worker, start_delivery_thread
 
     settings = settings_of(database_url=database_url, clock=clock)
     if not stop.is_set():
         ctx = opened(settings)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         console.print("worker started; SIGTERM or Ctrl-C stops it after the current batch")
+        delivery, delivery_stop = start_delivery_thread(ctx)
         try:
             run_worker(ctx, stop)
         finally:
+            delivery_stop.set()
+            delivery.join(timeout=30)
             ctx.database.dispose()
     console.print("worker stopped")
 

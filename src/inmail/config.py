@@ -11,6 +11,8 @@ from inmail.clock import Clock, ManualClock, SystemClock
 from inmail.domain.errors import ValidationFailed
 from inmail.domain.plans import load_plans
 from inmail.service.context import Context
+from inmail.service.secret_box import SecretBox
+from inmail.service.webhook_config import WebhookConfig
 from inmail.store.database import Database
 from inmail.store.migrate import upgrade
 
@@ -29,6 +31,10 @@ class Settings:
     rate_limit: str | None = None
     # Days an idempotent answer is kept before the worker prunes its key.
     idempotency_retention_days: float = 7.0
+    # The key material that seals webhook secrets (service.secret_box); None:
+    # derived from the admin token.
+    webhook_key: str | None = None
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(cls, **flags: object) -> Settings:
@@ -41,6 +47,10 @@ class Settings:
             "rate_limit": os.environ.get("INMAIL_RATE_LIMIT") or None,
             "idempotency_retention_days": _retention_days(
                 os.environ.get("INMAIL_IDEMPOTENCY_RETENTION_DAYS") or "7"
+            ),
+            "webhook_key": os.environ.get("INMAIL_WEBHOOK_KEY") or None,
+            "webhook_allow_private": _flag(
+                "INMAIL_WEBHOOK_ALLOW_PRIVATE", os.environ.get("INMAIL_WEBHOOK_ALLOW_PRIVATE")
             ),
         }
         env.update({key: value for key, value in flags.items() if value is not None})
@@ -65,6 +75,13 @@ def _retention_days(text: str) -> float:
     return days
 
 
+def _flag(name: str, text: str | None) -> bool:
+    value = (text or "false").strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValidationFailed(f"{name} must be true or false")
+    return value in ("true", "1", "yes")
+
+
 def parse_time(text: str) -> datetime:
     """An ISO 8601 time; one without a zone is taken as UTC."""
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -87,6 +104,10 @@ def open_context(settings: Settings, *, migrate: bool = True) -> Context:
         clock=make_clock(settings),
         plans=plans,
         idempotency_retention=timedelta(days=settings.idempotency_retention_days),
+        webhooks=WebhookConfig(
+            box=SecretBox(settings.webhook_key or settings.admin_token),
+            allow_private=settings.webhook_allow_private,
+        ),
     )
     ctx.check_plans()
     return ctx

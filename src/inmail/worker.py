@@ -70,3 +70,16 @@ def start_worker_thread(
     )
     thread.start()
     return thread, stop
+
+
+def start_delivery_thread(ctx: Context) -> tuple[threading.Thread, threading.Event]:
+    """Webhook delivery (service.delivery) on a thread of its own, so a slow
+    receiver never delays due events."""
+    from inmail.service.delivery import Dispatcher
+
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=Dispatcher(ctx).run, args=(stop,), name="inmail-webhooks", daemon=True
+    )
+    thread.start()
+    return thread, stop

@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inmail.service import due, stats
+from inmail.service import due, stats, webhooks
 from inmail.service.context import Context
 from inmail.service.due import DueResult
 
@@ -44,6 +44,8 @@ class DatabaseCollector(Collector):
             *self._families({}),
             GaugeMetricFamily("inmail_database_up", ""),
             GaugeMetricFamily("inmail_due_lag_seconds", ""),
+            GaugeMetricFamily("inmail_webhook_deliveries", ""),
+            GaugeMetricFamily("inmail_webhook_oldest_pending_seconds", ""),
         ]
 
     def collect(self) -> Iterator[Metric]:
@@ -55,6 +57,7 @@ class DatabaseCollector(Collector):
             totals = self._totals()
             oldest = due.oldest_due(self.ctx)
             lag_s = (due.clock_now(self.ctx) - oldest).total_seconds() if oldest else 0.0
+            hooks = webhooks.stats(self.ctx)
         except SQLAlchemyError:
             up.add_metric([], 0)
             yield up
@@ -63,6 +66,19 @@ class DatabaseCollector(Collector):
         lag.add_metric([], lag_s)
         yield from (up, lag)
         yield from self._families(totals)
+        deliveries = GaugeMetricFamily(
+            "inmail_webhook_deliveries",
+            "Webhook deliveries by outcome: pending, delivered, failed.",
+            labels=["status"],
+        )
+        for status, count in hooks.by_status.items():
+            deliveries.add_metric([status], count)
+        yield deliveries
+        yield GaugeMetricFamily(
+            "inmail_webhook_oldest_pending_seconds",
+            "Age of the oldest webhook delivery still pending, by the service clock (0: none).",
+            value=hooks.oldest_pending_age_s,
+        )
 
     def _totals(self) -> dict[str, int]:
         return stats.ledger_totals(self.ctx, list(LEDGER_COUNTERS))

@@ -32,6 +32,7 @@ from inmail.api.types import (
 )
 from inmail.domain.messages import BODY_MAX, SUBJECT_MAX
 from inmail.domain.notifications import KINDS
+from inmail.domain.webhooks import DESCRIPTION_MAX, EVENT_TYPES, URL_MAX
 from inmail.service.due import MAX_MOVE
 from inmail.service.members import MEMBER_ID, NAME_MAX
 from inmail.service.subscriptions import ADJUSTMENT_MAX, NOTE_MAX
@@ -301,3 +302,75 @@ class CheckOut(Out):
 class AuditOut(Out):
     ok: bool
     checks: list[CheckOut]
+
+
+# ---- webhooks ---------------------------------------------------------------
+
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
+WebhookUrl = text(min_length=1, max_length=URL_MAX)
+Description = text(max_length=DESCRIPTION_MAX)
+
+
+class WebhookCreate(RequestBody):
+    url: WebhookUrl = Field(examples=["https://example.com/inmail-events"])
+    events: list[EventType] | None = Field(
+        default=None, min_length=1, description="The event types to send; default all."
+    )
+    description: Description | None = None
+
+
+class WebhookPatch(RequestBody):
+    """Leave a field out to keep it; `events: null` means every type again."""
+
+    url: WebhookUrl | SkipJsonSchema[None] = None
+    events: list[EventType] | None = Field(default=None, min_length=1)
+    enabled: StrictBool | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+
+
+class WebhookOut(Out):
+    id: str
+    url: str
+    events: list[str] | None = Field(description="null: every event type.")
+    description: str
+    enabled: bool
+    created_at: Timestamp
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(
+        description="`whsec_` + base64 of the signing key. Shown only in this answer."
+    )
+
+
+class WebhookList(Out):
+    endpoints: list[WebhookOut]
+
+
+class AttemptOut(Out):
+    at: Timestamp
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class DeliveryOut(Out):
+    id: int
+    event_id: str
+    type: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    next_attempt_at: Timestamp | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: Timestamp
+    delivered_at: Timestamp | None
+
+
+class DeliveryDetail(DeliveryOut):
+    attempt_log: list[AttemptOut] = Field(description="Every attempt, oldest first.")
+
+
+class DeliveryPage(Out):
+    deliveries: list[DeliveryOut]
+    next_cursor: str | None

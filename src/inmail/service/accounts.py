@@ -19,6 +19,7 @@ from inmail.domain.errors import NotFound
 from inmail.domain.lifecycle import Ended, Renewed, Subscription, SubscriptionStatus, Warned
 from inmail.domain.plans import Plan
 from inmail.domain.times import rfc3339
+from inmail.service import outbox
 from inmail.service.work import Work
 from inmail.store import accounts as store
 from inmail.store import ledger, notify
@@ -162,6 +163,7 @@ class _Writes:
         self.subscriptions: list[dict[str, Any]] = []
         self.expired: list[int] = []
         self.reminded: list[int] = []
+        self.ended: list[tuple[str, Subscription, datetime]] = []
 
     def events(self, account: Account, settlement: due.Settlement) -> None:
         member, balance = account.id, account.balance
@@ -183,6 +185,8 @@ class _Writes:
             elif isinstance(event, Ended):
                 if event.forfeit:
                     post("forfeit", -event.forfeit, event.at, "subscription ended")
+                assert settlement.subscription is not None
+                self.ended.append((member, settlement.subscription, event.at))
             elif isinstance(event, Warned):
                 data = {
                     "renewal_at": rfc3339(event.renewal_at),
@@ -228,9 +232,12 @@ class _Writes:
     def flush(self, work: Work) -> None:
         store.write_settled(work.conn, self.balances)
         store.write_subscriptions(work.conn, self.subscriptions)
-        ledger.append(work.conn, self.entries)
+        outbox.append_entries(work, self.entries)
         message_store.mark_due(work.conn, expired=self.expired, reminded=self.reminded)
         notify.append(work.conn, self.notifications)
+        outbox.notified(work, self.notifications)
+        for member_id, sub, at in self.ended:
+            outbox.subscription_changed(work, member_id, sub, at)
 
 
 def subscription_row(member_id: str, sub: Subscription) -> dict[str, Any]:

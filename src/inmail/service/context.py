@@ -13,7 +13,9 @@ from datetime import timedelta
 from inmail.clock import Clock, ManualClock
 from inmail.domain.errors import NotFound, PlansFileError
 from inmail.domain.plans import DEFAULT_PLANS, Plan
+from inmail.service import outbox
 from inmail.service.accounts import Account, open_accounts
+from inmail.service.webhook_config import WebhookConfig
 from inmail.service.work import Work
 from inmail.store import accounts as account_store
 from inmail.store import stats
@@ -31,6 +33,7 @@ class Context:
     plans: dict[str, Plan] = field(default_factory=lambda: dict(DEFAULT_PLANS))
     # How long a stored idempotent answer is kept (service.idempotency).
     idempotency_retention: timedelta = timedelta(days=7)
+    webhooks: WebhookConfig = field(default_factory=WebhookConfig)
 
     @contextmanager
     def unit_of_work(self, *, write: bool = True, accounts: Sequence[str] = ()) -> Iterator[Work]:
@@ -40,10 +43,15 @@ class Context:
         request stores its answer with its effect), it joins it as a savepoint."""
         outer = _current.get()
         if outer is not None:
-            with outer.conn.begin_nested():
-                if accounts:
-                    open_accounts(outer, accounts)
-                yield outer
+            gathered = len(outer.events)
+            try:
+                with outer.conn.begin_nested():
+                    if accounts:
+                        open_accounts(outer, accounts)
+                    yield outer
+            except BaseException:
+                del outer.events[gathered:]  # their cause was rolled back
+                raise
             return
         with self.database.transaction(write=write) as conn:
             work = Work(conn=conn, now=self.clock.now(conn), plans=self.plans, clock=self.clock)
@@ -52,6 +60,7 @@ class Context:
                 if accounts:
                     open_accounts(work, accounts)
                 yield work
+                outbox.flush(work)  # the events commit with their causes, or not at all
             finally:
                 _current.reset(token)
 

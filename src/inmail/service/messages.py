@@ -20,15 +20,14 @@ from inmail.domain.messages import (
     refund_deadline,
     reminder_at,
 )
+from inmail.service import outbox
 from inmail.service.accounts import open_accounts
 from inmail.service.context import Context, Work
 from inmail.service.paging import check_limit, decode_cursor, decode_id_cursor, encode_cursor
 from inmail.service.views import MessageView, NotificationView, Page
 from inmail.store import accounts as account_store
-from inmail.store import ledger
 from inmail.store import messages as message_store
 from inmail.store import notify as notify_store
-from inmail.store.notify import notify
 
 
 def send_message(
@@ -105,8 +104,8 @@ def _send(
     if charge.credits:
         # The balance was checked under the account lock; the conditional
         # write guards it once more. The deadline is now due for the sender.
-        spent = ledger.post(
-            work.conn,
+        spent = outbox.post(
+            work,
             sender,
             "spend",
             -charge.credits,
@@ -117,7 +116,7 @@ def _send(
         if spent is None:
             raise AssertionError("balance changed under the account lock")
     if charge.is_inmail:
-        notify(work.conn, recipient, "inmail_received", now, message_id=message["id"])
+        outbox.notify(work, recipient, "inmail_received", now, message_id=message["id"])
         account_store.due_no_later(work.conn, recipient, message["reminder_due_at"])
     if price.recipient_wrote_before:  # only then can this answer their InMails
         _respond(work, responder=sender, inmail_sender=recipient, reply_id=message["id"])
@@ -193,10 +192,10 @@ def _respond(work: Work, *, responder: str, inmail_sender: str, reply_id: int) -
         raise AssertionError(f"answered {claimed} of {len(answers)} InMails")
     refunded = [mid for mid, a in answers if a.refund]
     for mid in refunded:
-        ledger.post(work.conn, inmail_sender, "refund", 1, work.now, message_id=mid)
-        notify(work.conn, inmail_sender, "credit_refunded", work.now, message_id=mid)
-    notify(
-        work.conn,
+        outbox.post(work, inmail_sender, "refund", 1, work.now, message_id=mid)
+        outbox.notify(work, inmail_sender, "credit_refunded", work.now, message_id=mid)
+    outbox.notify(
+        work,
         inmail_sender,
         "response_received",
         work.now,

@@ -10,6 +10,7 @@ from inmail.domain.due import earlier
 from inmail.domain.errors import Conflict, NotFound, ValidationFailed
 from inmail.domain.lifecycle import Subscription, SubscriptionStatus
 from inmail.domain.plans import Plan
+from inmail.service import outbox
 from inmail.service.accounts import Account, settle, subscription_row
 from inmail.service.context import Context, Work
 from inmail.service.paging import check_limit, decode_id_cursor, encode_cursor
@@ -55,6 +56,8 @@ def put_subscription(
             sub = lifecycle.change_plan(sub, plan, work.now)
             store.write_subscriptions(work.conn, [subscription_row(member_id, sub)])
             store.due_no_later(work.conn, member_id, sub.due_at)
+        if sub != account.subscription:
+            outbox.subscription_changed(work, member_id, sub, work.now)
         return _view(member_id, sub, work.plans)
 
 
@@ -70,7 +73,7 @@ def _start(
     sub, first_grant = lifecycle.start(plan, started_at)
     store.write_subscriptions(work.conn, [subscription_row(account.id, sub)], new=previous is None)
     # The first grant is not trimmed to the cap: it adds to whatever is there.
-    ledger.post(work.conn, account.id, "grant", first_grant, started_at, note="first grant")
+    outbox.post(work, account.id, "grant", first_grant, started_at, note="first grant")
     store.due_no_later(work.conn, account.id, sub.due_at)
     # A start in the past replays every renewal since.
     account = replace(
@@ -103,6 +106,7 @@ def cancel_subscription(ctx: Context, member_id: str) -> SubscriptionView:
         cancelled = lifecycle.cancel(sub)
         if cancelled != sub:
             store.write_subscriptions(work.conn, [subscription_row(member_id, cancelled)])
+            outbox.subscription_changed(work, member_id, cancelled, work.now)
         return _view(member_id, cancelled, work.plans)
 
 
@@ -151,9 +155,10 @@ def adjust_credits(ctx: Context, member_id: str, amount: int, reason: str) -> Le
     if not reason or len(reason) > NOTE_MAX:
         raise ValidationFailed(f"reason must be 1 to {NOTE_MAX} characters")
     with ctx.unit_of_work(accounts=[member_id]) as work:
-        if ledger.post(work.conn, member_id, "adjustment", amount, work.now, note=reason) is None:
+        written = outbox.post(work, member_id, "adjustment", amount, work.now, note=reason)
+        if written is None:
             raise Conflict(
                 f"an adjustment of {amount} would take the balance "
                 f"({work.accounts[member_id].balance}) below 0"
             )
-        return LedgerEntryView.of(ledger.page(work.conn, member_id, before_id=None, limit=1)[0])
+        return LedgerEntryView.of(written)

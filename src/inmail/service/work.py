@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inmail.clock import Clock
 from inmail.domain.plans import Plan
@@ -23,6 +23,10 @@ class Work:
     plans: dict[str, Plan]
     clock: Clock
     accounts: dict[str, Account] = field(default_factory=dict)
+    # Webhook events to write before the commit (service.outbox), and the
+    # enabled endpoints with their filters, read once when first needed.
+    events: list[Any] = field(default_factory=list)
+    listeners: list[tuple[str, list[str] | None]] | None = None
 
     def refresh_now(self) -> None:
         """Read the clock again after waiting for account locks.

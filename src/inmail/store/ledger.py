@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from inmail.store.sql import Query, execute, execute_rows
+from inmail.store.sql import Query, execute, execute_rows, returned_rows
 from inmail.store.tables import ledger_entries
 
 KINDS = ("grant", "forfeit", "spend", "refund", "adjustment")
@@ -27,12 +27,15 @@ _COLUMNS = "member_id, at, kind, amount, balance_after, message_id, note"
 ENTRY = Query(
     f"INSERT INTO ledger_entries ({_COLUMNS})"
     " VALUES (:member_id, :at, :kind, :amount, :balance_after, :message_id, :note)"
+    " RETURNING id"
 )
 ENTRIES = Query(
     f"INSERT INTO ledger_entries ({_COLUMNS}) SELECT {_COLUMNS} FROM"
     " {rows:member_id text, at timestamp, kind text, amount integer, balance_after integer,"
     " message_id bigint, note text}"
 )
+# The same, returning the new ids (for the webhooks' ledger_entry events).
+ENTRIES_IDS = Query(ENTRIES.sql + " RETURNING id")
 
 
 def post(
@@ -45,13 +48,14 @@ def post(
     message_id: int | None = None,
     note: str | None = None,
     due_at: datetime | None = None,
-) -> int | None:
+) -> dict[str, Any] | None:
     """Add ``amount`` to the member's balance and record the entry.
 
     The balance update is conditional (``balance + amount >= 0``), so two
     concurrent spends can never both take the last credit. ``due_at``, when
-    given, is something that now falls due for the account. Returns the new
-    balance, or None when the balance would go below zero (nothing written).
+    given, is something that now falls due for the account. Returns the entry
+    written (with its ``id``), or None when the balance would go below zero
+    (nothing written).
     """
     check(kind, amount)
     params: dict[str, Any] = {"id": member_id, "amount": amount}
@@ -60,9 +64,9 @@ def post(
     row = execute(conn, POST if due_at is None else POST_DUE, params).fetchone()
     if row is None:
         return None
-    balance_after = int(row[0])
-    execute(conn, ENTRY, entry(member_id, kind, amount, at, balance_after, message_id, note))
-    return balance_after
+    written = entry(member_id, kind, amount, at, int(row[0]), message_id, note)
+    written["id"] = int(execute(conn, ENTRY, written).fetchone()[0])
+    return written
 
 
 def entry(
@@ -88,9 +92,17 @@ def entry(
     }
 
 
-def append(conn: Connection, entries: Sequence[dict[str, Any]]) -> None:
-    """Write entries made with :func:`entry`, in order, with one statement."""
-    execute_rows(conn, ENTRIES, entries)
+def append(conn: Connection, entries: Sequence[dict[str, Any]], *, ids: bool = False) -> None:
+    """Write entries made with :func:`entry`, in order, with one statement;
+    with ``ids``, set each entry's new ``id`` on it."""
+    if not ids:
+        execute_rows(conn, ENTRIES, entries)
+        return
+    # Ids are handed out in the order the rows are inserted, which is the
+    # batch's order; RETURNING itself promises no order, so sort them.
+    new_ids = sorted(row[0] for row in returned_rows(conn, ENTRIES_IDS, entries))
+    for written, new_id in zip(entries, new_ids, strict=True):
+        written["id"] = int(new_id)
 
 
 def check(kind: str, amount: int) -> None:

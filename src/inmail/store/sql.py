@@ -229,6 +229,20 @@ def execute_rows(conn: Connection, query: Query, rows: Sequence[Mapping[str, Any
     return int(cursor.rowcount)
 
 
+def returned_rows(
+    conn: Connection, query: Query, rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Run a ``{rows:...}`` statement with ``RETURNING``; the rows it returned."""
+    if not rows:
+        return []
+    payload = json.dumps(rows, default=_json_default, separators=(",", ":"))
+    text = query.text(conn.dialect.name)
+    with _driver_errors(conn, text):
+        cursor = _cursor(conn)
+        cursor.execute(text, {"rows": payload})
+        return [tuple(row) for row in cursor.fetchall()]
+
+
 def _records(query: Query, cursor: Any, found: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     names = [column[0] for column in cursor.description]
     converters = _converters(query, names)

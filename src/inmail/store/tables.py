@@ -177,6 +177,77 @@ idempotency_keys = Table(
     Column("created_at", UTCDateTime, nullable=False, index=True),
 )
 
+# Webhooks: endpoints, the outbox of events (written in the transaction of
+# their cause, the exact body every attempt sends), one delivery per event and
+# endpoint, and every attempt of it.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("description", String(500), nullable=False, default=""),
+    # The event types it hears; NULL: all of them.
+    Column("events", JSON, nullable=True),
+    Column("enabled", Boolean, nullable=False, default=True),
+    # The signing secret, encrypted (service.secret_box): never in clear.
+    Column("secret_sealed", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("type", String(40), nullable=False),
+    Column("member_id", String(64), nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "endpoint_id",
+        String(32),
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event_id", String(40), ForeignKey("webhook_events.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    # By the service's clock: the manual clock moves retries too.
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    # By the wall clock: a worker holds a claimed delivery until then; one
+    # that died mid-attempt lets go of it when this passes.
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status_known"),
+    Index("ix_webhook_deliveries_endpoint_id_id", "endpoint_id", "id"),
+    Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "delivery_id",
+        Id,
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("at", UTCDateTime, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", String(500), nullable=True),
+    Column("duration_ms", Integer, nullable=False),
+)
+
 __all__ = [
     "clock",
     "connections",
@@ -189,4 +260,8 @@ __all__ = [
     "notifications",
     "subscriptions",
     "tokens",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
+    "webhook_events",
 ]

@@ -2,7 +2,7 @@
 it (an alias from ``inmail.api.auth``), calls one use case and shapes the
 answer; it never commits and holds no business rule."""
 
-from inmail.api.routes import admin, members, messages, subscriptions, system
+from inmail.api.routes import admin, members, messages, subscriptions, system, webhooks
 
 ROUTERS = [
     system.router,
@@ -10,6 +10,7 @@ ROUTERS = [
     subscriptions.router,
     messages.router,
     admin.router,
+    webhooks.router,
 ]
 
 __all__ = ["ROUTERS"]
