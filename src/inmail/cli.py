@@ -32,7 +32,8 @@ ENVIRONMENT = (
     "INMAIL_RATE_LIMIT per-token request rate such as 120/60s (off by default); "
     "INMAIL_WEBHOOK_KEY the key that seals webhook secrets (default: derived from the "
     "admin token); INMAIL_WEBHOOK_ALLOW_PRIVATE=true lets webhooks reach loopback, "
-    "private and link-local addresses."
+    "private and link-local addresses; INMAIL_WEBHOOK_TIMEOUT_SECONDS how long a webhook "
+    "receiver has to answer (at most and by default 10)."
 )
 HOW_TO_MAKE_ONE = (
     'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))" '

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from inmail.clock import Clock, ManualClock, SystemClock
 from inmail.domain.errors import ValidationFailed
 from inmail.domain.plans import load_plans
+from inmail.domain.webhooks import TIMEOUT_S
 from inmail.service.context import Context
 from inmail.service.secret_box import SecretBox
 from inmail.service.webhook_config import WebhookConfig
@@ -35,6 +36,9 @@ class Settings:
     # derived from the admin token.
     webhook_key: str | None = None
     webhook_allow_private: bool = False
+    # How long a receiver has to answer (the contract's 10 s); lower it to
+    # find dead receivers sooner.
+    webhook_timeout_s: float = TIMEOUT_S
 
     @classmethod
     def from_env(cls, **flags: object) -> Settings:
@@ -52,6 +56,7 @@ class Settings:
             "webhook_allow_private": _flag(
                 "INMAIL_WEBHOOK_ALLOW_PRIVATE", os.environ.get("INMAIL_WEBHOOK_ALLOW_PRIVATE")
             ),
+            "webhook_timeout_s": _timeout(os.environ.get("INMAIL_WEBHOOK_TIMEOUT_SECONDS")),
         }
         env.update({key: value for key, value in flags.items() if value is not None})
         settings = cls(**env)  # type: ignore[arg-type]
@@ -73,6 +78,17 @@ def _retention_days(text: str) -> float:
     if not 0 < days <= 3650:
         raise ValidationFailed(problem)
     return days
+
+
+def _timeout(text: str | None) -> float:
+    problem = f"INMAIL_WEBHOOK_TIMEOUT_SECONDS must be seconds from 0.1 to {TIMEOUT_S:g}"
+    try:
+        seconds = float(text) if text else TIMEOUT_S
+    except ValueError as exc:
+        raise ValidationFailed(problem) from exc
+    if not 0.1 <= seconds <= TIMEOUT_S:
+        raise ValidationFailed(problem)
+    return seconds
 
 
 def _flag(name: str, text: str | None) -> bool:
@@ -107,6 +123,7 @@ def open_context(settings: Settings, *, migrate: bool = True) -> Context:
         webhooks=WebhookConfig(
             box=SecretBox(settings.webhook_key or settings.admin_token),
             allow_private=settings.webhook_allow_private,
+            timeout_s=settings.webhook_timeout_s,
         ),
     )
     ctx.check_plans()

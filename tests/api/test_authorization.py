@@ -10,6 +10,7 @@ refusal changes nothing in the database.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
@@ -50,6 +51,15 @@ WHO: dict[tuple[str, str], set[str]] = {
     ("GET", "/v1/admin/clock"): ADMIN,
     ("POST", "/v1/admin/clock"): ADMIN,
     ("GET", "/v1/admin/audit"): ADMIN,
+    ("POST", "/v1/webhooks"): ADMIN,
+    ("GET", "/v1/webhooks"): ADMIN,
+    ("GET", "/v1/webhooks/{id}"): ADMIN,
+    ("PATCH", "/v1/webhooks/{id}"): ADMIN,
+    ("DELETE", "/v1/webhooks/{id}"): ADMIN,
+    ("GET", "/v1/webhooks/{id}/deliveries"): ADMIN,
+    ("GET", "/v1/webhooks/{id}/deliveries/{delivery_id}"): ADMIN,
+    ("POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/retry"): ADMIN,
+    ("POST", "/v1/webhooks/{id}/ping"): ADMIN,
 }
 
 _new_ids = (f"new{n}" for n in itertools.count())
@@ -62,6 +72,8 @@ BODIES = {
     ("POST", "/v1/messages"): lambda: {"from": "alice", "to": "bob", "body": "Hello"},
     ("POST", "/v1/messages/{id}/reply"): lambda: {"body": "Hi"},
     ("POST", "/v1/admin/clock"): lambda: {"advance_seconds": 60},
+    ("POST", "/v1/webhooks"): lambda: {"url": "http://127.0.0.1:9/hook"},
+    ("PATCH", "/v1/webhooks/{id}"): lambda: {"description": "changed"},
 }
 
 
@@ -70,22 +82,31 @@ def test_every_route_has_a_who_row(app):
 
 
 @pytest.fixture
-def world(api):
-    """alice (subscribed) has sent bob an InMail; carol is a bystander."""
+def world(api, ctx):
+    """alice (subscribed) has sent bob an InMail, heard by a webhook endpoint;
+    carol is a bystander."""
+    ctx.webhooks = replace(ctx.webhooks, allow_private=True)
+    endpoint = api.ok("POST", "/v1/webhooks", 201, json={"url": "http://127.0.0.1:9/hook"})
     tokens = {}
     for member_id in ("alice", "bob", "carol"):
         api.member(member_id)
         tokens[member_id] = api.token(member_id)
     api.subscribe("alice")
     message = api.send("alice", "bob")
-    return tokens, message["id"]
+    deliveries = api.ok("GET", f"/v1/webhooks/{endpoint['id']}/deliveries")["deliveries"]
+    return tokens, message["id"], endpoint["id"], deliveries[0]["id"]
 
 
 @pytest.mark.parametrize(("method", "template"), sorted(WHO))
 def test_who_may_call(api, ctx, world, method, template):
-    tokens, message_id = world
-    subject = str(message_id) if template.startswith("/v1/messages/") else "alice"
+    tokens, message_id, endpoint_id, delivery_id = world
+    subject = "alice"
+    if template.startswith("/v1/messages/"):
+        subject = str(message_id)
+    elif template.startswith("/v1/webhooks/"):
+        subject = endpoint_id
     path = template.replace("{id}", subject).replace("{a}", "alice").replace("{b}", "bob")
+    path = path.replace("{delivery_id}", str(delivery_id))
     body = BODIES.get((method, template))
     callers = {"anonymous": None, "bad token": "im_not-a-token", **tokens, "admin": "ADMIN"}
     allowed = WHO[(method, template)]
@@ -129,12 +150,12 @@ def test_no_admin_token_configured_means_no_admin(ctx):
 
 
 def test_a_member_reads_no_one_else_even_missing_ones(api, world):
-    tokens, _ = world
+    tokens, *_ = world
     # "not yours" is 403 whether or not the member exists: no probing of ids
     assert_problem(api.get("/v1/members/zoe", token=tokens["carol"]), 403, "forbidden")
     assert_problem(api.get("/v1/members/alice", token=tokens["carol"]), 403, "forbidden")
 
 
 def test_a_member_may_not_read_a_message_that_does_not_exist(api, world):
-    tokens, _ = world
+    tokens, *_ = world
     assert_problem(api.get("/v1/messages/999", token=tokens["carol"]), 404, "not-found")

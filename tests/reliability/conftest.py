@@ -70,9 +70,9 @@ def serve(database_url: str, port: int, log: Path, **env: str) -> Proc:
     return Proc(args, {**os.environ, "INMAIL_ADMIN_TOKEN": ADMIN, **env}, log)
 
 
-def worker(database_url: str, log: Path) -> Proc:
+def worker(database_url: str, log: Path, **env: str) -> Proc:
     args = [sys.executable, "-m", "inmail.cli", "worker", "--database-url", database_url]
-    return Proc(args + ["--clock", "manual"], {**os.environ}, log)
+    return Proc(args + ["--clock", "manual"], {**os.environ, **env}, log)
 
 
 def wait_healthy(base: str, proc: Proc, timeout_s: float = 60) -> None:

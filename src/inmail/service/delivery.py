@@ -37,7 +37,13 @@ log = logging.getLogger("inmail.webhooks")
 
 SLOTS = 8  # attempts in flight at once, per worker process
 PER_ENDPOINT = 2  # of which one endpoint may hold at most this many
-LEASE_MARGIN = timedelta(seconds=20)  # beyond the attempt's own timeout
+
+def lease_for(timeout_s: float) -> timedelta:
+    """How long a claim holds: well beyond an attempt's timeout and its
+    recording, so a live worker keeps what it sends; a dead one's claims come
+    free again this long after it took them."""
+    return timedelta(seconds=2 * timeout_s + 5)
+
 ERROR_MAX = 500
 USER_AGENT = "inmail-webhooks"
 
@@ -155,7 +161,7 @@ def claim(ctx: Context, limit: int, *, skip: Counter[str] | None = None) -> list
             chosen.append(row["id"])
     if not chosen:
         return []
-    lease_until = wall_now + timedelta(seconds=ctx.webhooks.timeout_s) + LEASE_MARGIN
+    lease_until = wall_now + lease_for(ctx.webhooks.timeout_s)
     with ctx.unit_of_work() as work:
         return store.claim(work.conn, chosen, work.now, wall_now, lease_until)
 
