@@ -4,6 +4,7 @@ the standardwebhooks library, retried on the schedule by the service clock."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -268,3 +269,28 @@ def test_deleting_an_endpoint_drops_its_pending_deliveries(hooked):
     with pytest.raises(NotFound):
         webhooks.list_deliveries(ctx, endpoint)
     assert deliver(ctx) == 0
+
+
+def test_a_hung_receiver_holds_up_only_its_own_deliveries(hooked):
+    ctx, fast, fast_id = hooked
+    webhooks.update_endpoint(ctx, fast_id, events=["inmail_received"])
+    hung = Receiver(hold=threading.Event()).start()
+    hung_endpoint = webhooks.create_endpoint(ctx, hung.url, events=["inmail_received"])
+    hung.secret = hung_endpoint.secret or ""
+    for n in range(10):
+        messages.send_message(ctx, "alice", "bob", f"Hello {n}")
+    stop = threading.Event()
+    worker = threading.Thread(target=delivery.Dispatcher(ctx).run, args=(stop,))
+    worker.start()
+    try:
+        # All ten reach the live receiver while the hung one holds its first two.
+        fast.wait_for(lambda r: len(r.of_type("inmail_received")) == 10)
+        held = webhooks.list_deliveries(ctx, hung_endpoint.id, status="pending").items
+        assert len(held) == 10 and all(d.attempts == 0 for d in held)
+    finally:
+        assert hung.hold is not None
+        hung.hold.set()  # then the other eight go out as the two held ones end
+        hung.wait_for(lambda r: len(r.received) == 10)
+        stop.set()
+        worker.join()
+        hung.stop()

@@ -28,6 +28,8 @@ class Receiver:
     # Statuses to answer, consumed one per request; 200 when empty.
     answers: list[int] = field(default_factory=list)
     bad_signatures: int = 0
+    # While set to an unset event, every request waits for it (a hung receiver).
+    hold: threading.Event | None = None
     port: int = 0
     _server: ThreadingHTTPServer | None = None
     _changed: threading.Condition = field(default_factory=threading.Condition)
@@ -41,6 +43,8 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (the http.server name)
+                if receiver.hold is not None:
+                    receiver.hold.wait(timeout=60)
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
