@@ -288,3 +288,41 @@ def test_screenshots_of_admin_compose_conversation_and_settings(
         page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 10_000
         context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_admin_adds_a_webhook_and_retries_a_failed_delivery(
+    demo_server, chromium, screenshot_dir, width
+):
+    from dataclasses import replace
+
+    from inmail.service import delivery, webhooks
+
+    ctx = demo_server.ctx
+    ctx.webhooks = replace(ctx.webhooks, allow_private=True)
+    context = chromium.new_context(viewport={"width": width, "height": 860})
+    admin = sign_in(context, demo_server, demo_server.admin_token)
+    section = admin.get_by_role("region", name="Webhooks")
+    # Nothing listens on port 9: the delivery fails and waits for its retry.
+    url = "http://127.0.0.1:9/a/rather/long/path/for/the/operators/inmail-events?source=inmail"
+    section.get_by_label("URL").fill(url)
+    section.get_by_label("Description").fill("Billing mirror")
+    section.get_by_role("button", name="Add endpoint").click()
+    secret = admin.locator("#new-endpoint code").inner_text()
+    assert secret.startswith("whsec_")
+    (endpoint,) = webhooks.list_endpoints(ctx)
+    webhooks.ping(ctx, endpoint.id)
+    with delivery.new_client() as client:
+        delivery.deliver_due(ctx, client)
+    admin.goto(demo_server.url + "/admin#webhooks")
+    assert secret not in admin.content()
+    (shown,) = webhooks.recent_deliveries(ctx)
+    row = admin.locator(f"#delivery-{shown.id}")
+    assert "pending" in row.inner_text() and "ConnectError" in row.inner_text()
+    admin.locator("#webhooks").screenshot(path=str(screenshot_dir / f"webhooks-{width}.png"))
+    assert fits(admin)
+    row.get_by_role("button", name=f"Retry now delivery {shown.id}").click()
+    assert f"Delivery {shown.id} will be tried again now." in admin.locator(
+        ".notice-success"
+    ).inner_text()
+    context.close()

@@ -383,3 +383,39 @@ def test_history_names_the_other_member_and_shows_expiries_once(web):
         history,
     )
     assert len(expired) == 1
+
+
+def test_admin_adds_a_webhook_sees_its_deliveries_and_retries_one(web):
+    from dataclasses import replace
+
+    from inmail.service import delivery, webhooks
+    from tests.webhook_receiver import Receiver
+
+    web.ctx.webhooks = replace(web.ctx.webhooks, allow_private=True)
+    receiver = Receiver(answers=[500]).start()
+    try:
+        web.sign_in(ADMIN_TOKEN)
+        refused = web.post("/admin/webhooks", {"url": "ftp://example.com/"})
+        assert "Url must start with http:// or https://" in refused.text
+        page = web.post("/admin/webhooks", {"url": receiver.url, "description": "billing"})
+        secret = re.search(r'<code class="token">(whsec_[\w+/=]+)</code>', page.text).group(1)
+        receiver.secret = secret
+        assert secret not in web.http.get("/admin").text  # shown once
+        (endpoint,) = webhooks.list_endpoints(web.ctx)
+        webhooks.ping(web.ctx, endpoint.id)
+        with delivery.new_client() as client:
+            delivery.deliver_due(web.ctx, client)
+        listed = web.http.get("/admin").text
+        (shown,) = webhooks.recent_deliveries(web.ctx)
+        assert f'id="delivery-{shown.id}"' in listed and "HTTP 500" in listed
+        retried = web.post(f"/admin/webhooks/{endpoint.id}/deliveries/{shown.id}/retry", {})
+        assert f"Delivery {shown.id} will be tried again now." in retried.text
+        with delivery.new_client() as client:
+            delivery.deliver_due(web.ctx, client)
+        assert webhooks.get_delivery(web.ctx, endpoint.id, shown.id).status == "delivered"
+        assert len(receiver.received) == 2 and receiver.bad_signatures == 0
+        removed = web.post(f"/admin/webhooks/{endpoint.id}/delete", {})
+        assert "The endpoint was removed" in removed.text
+        assert webhooks.list_endpoints(web.ctx) == []
+    finally:
+        receiver.stop()

@@ -1,5 +1,6 @@
 """The admin page: members with plans and balances, plan changes, cancels,
-adjustments, sign-in tokens, and the manual clock."""
+adjustments, sign-in tokens, the manual clock, and webhook endpoints with
+their recent deliveries."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi.responses import Response
 
 from inmail.config import parse_time
 from inmail.domain.errors import InmailError, ValidationFailed
-from inmail.service import due, members, overview, subscriptions
+from inmail.service import due, members, overview, subscriptions, webhooks
 from inmail.service.tokens import issue_token
 from inmail.web import text
 from inmail.web.deps import Admin, State
@@ -23,8 +24,15 @@ Field = Annotated[str, Form()]
 UNITS = {"hours": timedelta(hours=1), "days": timedelta(days=1)}
 
 
+RECENT_DELIVERIES = 20
+
+
 def _page(
-    request: Request, web: State, cursor: str | None = None, token: tuple[str, str] | None = None
+    request: Request,
+    web: State,
+    cursor: str | None = None,
+    token: tuple[str, str] | None = None,
+    endpoint: webhooks.EndpointView | None = None,
 ) -> Response:
     page = overview.list_members(web.ctx, limit=50, cursor=cursor)
     return render(
@@ -37,6 +45,9 @@ def _page(
         now=due.clock_now(web.ctx),
         manual=web.ctx.clock.manual,
         token=token,
+        endpoints=webhooks.list_endpoints(web.ctx),
+        deliveries=webhooks.recent_deliveries(web.ctx, RECENT_DELIVERIES),
+        new_endpoint=endpoint,
     )
 
 
@@ -185,3 +196,38 @@ def set_clock(request: Request, web: State, _: Admin, to: Field = "") -> Respons
         due.move_clock(web.ctx, when)
 
     return _done(request, act, f"The clock is set to {to.strip()} UTC.")
+
+
+@router.post("/admin/webhooks")
+def add_webhook(
+    request: Request, web: State, _: Admin, url: Field = "", description: Field = ""
+) -> Response:
+    try:
+        endpoint = webhooks.create_endpoint(web.ctx, url, description=description)
+    except InmailError as exc:
+        flash(request, text.friendly(exc), "error")
+        return see_other("/admin#webhooks")
+    # The secret is shown in this answer only, never put in the session cookie.
+    return _page(request, web, endpoint=endpoint)
+
+
+@router.post("/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry")
+def retry_delivery(
+    request: Request, web: State, _: Admin, endpoint_id: str, delivery_id: int
+) -> Response:
+    _done(
+        request,
+        lambda: webhooks.retry_delivery(web.ctx, endpoint_id, delivery_id),
+        f"Delivery {delivery_id} will be tried again now.",
+    )
+    return see_other("/admin#webhooks")
+
+
+@router.post("/admin/webhooks/{endpoint_id}/delete")
+def delete_webhook(request: Request, web: State, _: Admin, endpoint_id: str) -> Response:
+    _done(
+        request,
+        lambda: webhooks.delete_endpoint(web.ctx, endpoint_id),
+        "The endpoint was removed; its pending deliveries were dropped.",
+    )
+    return see_other("/admin#webhooks")
