@@ -307,7 +307,15 @@ class AuditOut(Out):
 # ---- webhooks ---------------------------------------------------------------
 
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
-WebhookUrl = text(min_length=1, max_length=URL_MAX)
+# http(s), a host name or IPv4 address (an IPv6 literal is left out: the
+# pattern could not tell a valid one), a port of 0..65535, then anything
+# without spaces.
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+URL_PATTERN = explain_pattern(
+    r"^https?://[A-Za-z0-9._~-]+(:" + _PORT + r")?([/?#][^\s]*)?$",
+    "must be an http:// or https:// URL with a host and no user name or password",
+)
+WebhookUrl = text(min_length=1, max_length=URL_MAX, pattern=URL_PATTERN)
 Description = text(max_length=DESCRIPTION_MAX)
 
 
@@ -319,8 +327,10 @@ class WebhookCreate(RequestBody):
     description: Description | None = None
 
 
-class WebhookPatch(RequestBody):
+class WebhookPatch(PatchBody):
     """Leave a field out to keep it; `events: null` means every type again."""
+
+    NULLABLE = frozenset({"events"})
 
     url: WebhookUrl | SkipJsonSchema[None] = None
     events: list[EventType] | None = Field(default=None, min_length=1)

@@ -4,7 +4,7 @@ and the base classes of request and response bodies."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     AfterValidator,
@@ -94,11 +94,14 @@ class NoNullsBody(RequestBody):
     """A body whose optional fields are given or left out, never null (the
     schema offers no null for them either)."""
 
+    # Fields whose null means something (PATCH /v1/webhooks/{id}: every event type).
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
     @model_validator(mode="before")
     @classmethod
     def _no_nulls(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            nulls = sorted(k for k, v in data.items() if v is None)
+            nulls = sorted(k for k, v in data.items() if v is None and k not in cls.NULLABLE)
             if nulls:
                 raise ValueError(f"{', '.join(nulls)} may be left out but not null")
         return data

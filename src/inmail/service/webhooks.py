@@ -94,14 +94,16 @@ class DeliveryView:
 
 def check_address(url: str, *, allow_private: bool) -> None:
     """Refuse a URL whose host resolves to a loopback, private or link-local
-    address (unless allowed), or does not resolve at all."""
+    address (unless allowed). A host that does not resolve yet is taken: its
+    deliveries fail until it does, and every attempt checks the address
+    again (service.delivery), so it can never reach a private one later."""
     if allow_private:
         return
     host = urlsplit(url).hostname or ""
     try:
         found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError) as exc:
-        raise ValidationFailed(f"url's host {host!r} does not resolve: {exc}") from exc
+    except (OSError, UnicodeError):
+        return
     for *_, sockaddr in found:
         address = str(sockaddr[0])
         if not rules.is_public(address):
