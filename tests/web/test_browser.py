@@ -173,13 +173,26 @@ def fits(page) -> bool:  # type: ignore[no-untyped-def]
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
+def nav_fits(page, width: int) -> bool:  # type: ignore[no-untyped-def]
+    """Every link of the top navigation is inside the window, none scrolled
+    out of sight."""
+    boxes = [link.bounding_box() for link in page.locator(".topbar a, .topbar button").all()]
+    return bool(boxes) and all(b["x"] >= 0 and b["x"] + b["width"] <= width for b in boxes)
+
+
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
 def test_no_page_scrolls_sideways(demo_server, chromium, width):
     context = chromium.new_context(viewport={"width": width, "height": 860})
-    page = sign_in(context, demo_server, demo_server.tokens["maya.chen"])
-    for path in [*MEMBER_PAGES, "/conversations/kenji.sato"]:
+    page = context.new_page()
+    for path in ["/login", "/no-such-page"]:  # signed out
         page.goto(demo_server.url + path)
         assert fits(page), path
+    page = sign_in(context, demo_server, demo_server.tokens["maya.chen"])
+    for path in [*MEMBER_PAGES, "/conversations/kenji.sato", "/no-such-page"]:
+        page.goto(demo_server.url + path)
+        assert fits(page), path
+        assert nav_fits(page, width), path
+    assert page.get_by_role("heading", name="Page not found").is_visible()
     context.close()
     context = chromium.new_context(viewport={"width": width, "height": 860})
     admin = sign_in(context, demo_server, demo_server.admin_token)
