@@ -145,18 +145,6 @@ def awaiting_paid(conn: Connection, member_id: str, limit: int) -> list[Any]:
     return list(conn.execute(query).mappings())
 
 
-def between(conn: Connection, me: str, other: str, limit: int) -> list[Any]:
-    """The latest messages between two members, both ways, newest first,
-    without those ``me`` deleted."""
-    m = messages.c
-    mine = ((m.sender_id == me) & (m.recipient_id == other) & m.hidden_for_sender.is_(False)) | (
-        (m.sender_id == other) & (m.recipient_id == me) & m.hidden_for_recipient.is_(False)
-    )
-    return list(
-        conn.execute(select(messages).where(mine).order_by(m.id.desc()).limit(limit)).mappings()
-    )
-
-
 def others(conn: Connection, member_id: str, ids: Sequence[int]) -> dict[int, str]:
     """For each of these messages, the member on its other side."""
     m = messages.c
