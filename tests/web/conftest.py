@@ -1,10 +1,12 @@
 """Fixtures for the pages: a real server on a demo database, and Chromium.
 
 The server is uvicorn in a background thread on a free loopback port, serving
-a bare FastAPI app with ``install_web`` (the API app's factory is not needed
-to test the pages). Chromium is Debian's (/usr/bin/chromium): when it or the
-playwright package is missing the browser tests fail under CI and are
-skipped, loudly, elsewhere, like the PostgreSQL ones.
+the service's own app (the API with the pages), so a browser meets the same
+answers it would in production, the "Page not found" page among them; the
+TestClient tests use a bare FastAPI app with ``install_web``. Chromium is
+Debian's (/usr/bin/chromium): when it or the playwright package is missing
+the browser tests fail under CI and are skipped, loudly, elsewhere, like the
+PostgreSQL ones.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from inmail import demo
+from inmail.api.app import create_app
 from inmail.config import Settings
 from inmail.service.audit import audit
 from inmail.service.context import Context
@@ -78,7 +81,7 @@ def demo_ctx(database_url: str) -> Iterator[Context]:
 @pytest.fixture
 def demo_server(demo_ctx: Context) -> Iterator[DemoServer]:
     config = uvicorn.Config(
-        make_app(demo_ctx),
+        create_app(demo_ctx, Settings(admin_token=ADMIN_TOKEN, clock="manual")),
         host="127.0.0.1",
         port=_free_port(),
         log_level="warning",

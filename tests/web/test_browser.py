@@ -49,7 +49,14 @@ def test_inmail_spends_a_credit_and_a_quick_reply_brings_it_back(demo_server, ch
     kenji_context = chromium.new_context()
     kenji = sign_in(kenji_context, server, server.tokens["kenji.sato"])
     kenji.get_by_role("link", name="Inbox").click()
+    row = kenji.locator("#conversation-maya\\.chen")
+    assert row.get_by_text("Unread", exact=True).is_visible()
+    assert "You:" not in row.inner_text() and "Coffee next week?" not in row.inner_text()
+    assert "Hi Kenji, could we talk about the design lead role?" in row.inner_text()
+    row.get_by_role("link").click()
+    assert kenji.url.endswith("/conversations/maya.chen")
     newest = kenji.locator(".message", has_text="Coffee next week?")
+    assert kenji.locator(".thread .message").last.inner_text() == newest.inner_text()
     assert newest.get_by_role("button", name="Maybe later").is_visible()
     assert newest.get_by_role("button", name="Not interested").is_visible()
     newest.get_by_role("button", name="Interested", exact=True).click()
@@ -147,12 +154,12 @@ def test_admin_moves_the_clock_and_the_reminder_arrives(demo_server, chromium):
 
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
 def test_screenshots(demo_server, chromium, screenshot_dir, width):
-    """My Premium Page (Maya, with the forfeit warning) and an inbox with an
-    InMail awaiting a quick reply (Kenji), at a phone's and a desktop's width."""
+    """My Premium Page (Maya, with the forfeit warning) and her inbox (some
+    conversations unread, some answered), at a phone's and a desktop's width."""
     name = "phone" if width == 390 else "desktop"
     for member, path, shot in (
         ("maya.chen", "/credits", "premium"),
-        ("kenji.sato", "/inbox", "inbox"),
+        ("maya.chen", "/inbox", "inbox"),
     ):
         context = chromium.new_context(viewport={"width": width, "height": 860})
         page = sign_in(context, demo_server, demo_server.tokens[member])
@@ -165,6 +172,43 @@ def test_screenshots(demo_server, chromium, screenshot_dir, width):
         context.close()
 
 
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_the_inbox_opens_each_conversation_at_its_newest_message(demo_server, chromium, width):
+    context = chromium.new_context(viewport={"width": width, "height": 860})
+    maya = sign_in(context, demo_server, demo_server.tokens["maya.chen"])
+    maya.get_by_role("link", name="Inbox").click()
+    rows = maya.locator(".conversation-row")
+    # One row per member she has written with, the latest conversation first.
+    assert [r.get_attribute("id") for r in rows.all()] == [
+        "conversation-omar.haddad",
+        "conversation-kenji.sato",
+        "conversation-sofia.rossi",
+        "conversation-priya.raman",
+        "conversation-lena.park",
+    ]
+    assert fits(maya)
+    lena = maya.locator("#conversation-lena\\.park")
+    assert "Thursday works. Talk then!" in lena.inner_text()
+    assert lena.get_by_text("Unread", exact=True).is_visible()
+    omar = maya.locator("#conversation-omar\\.haddad")
+    assert "You: Hi Omar, following up" in omar.inner_text()
+    assert omar.get_by_text("Unread", exact=True).count() == 0
+    for row in rows.all():  # every row within the window, not cut off
+        box = row.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+
+    lena.get_by_role("link").click()
+    assert maya.url.endswith("/conversations/lena.park")
+    thread = maya.locator(".thread .message")
+    assert "Staff engineer, payments" in thread.first.inner_text()
+    assert "Thursday works. Talk then!" in thread.last.inner_text()
+    assert fits(maya)
+    maya.get_by_role("link", name="Inbox").click()
+    assert maya.locator("#conversation-lena\\.park").get_by_text("Unread").count() == 0
+    assert maya.locator(".conversation-unread").count() == 2  # Sofia's and Priya's
+    context.close()
+
+
 MEMBER_PAGES = ["/credits", "/inbox", "/sent", "/compose?q=a", "/notifications", "/settings"]
 
 
@@ -173,13 +217,26 @@ def fits(page) -> bool:  # type: ignore[no-untyped-def]
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
+def nav_fits(page, width: int) -> bool:  # type: ignore[no-untyped-def]
+    """Every link of the top navigation is inside the window, none scrolled
+    out of sight."""
+    boxes = [link.bounding_box() for link in page.locator(".topbar a, .topbar button").all()]
+    return bool(boxes) and all(b["x"] >= 0 and b["x"] + b["width"] <= width for b in boxes)
+
+
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
 def test_no_page_scrolls_sideways(demo_server, chromium, width):
     context = chromium.new_context(viewport={"width": width, "height": 860})
-    page = sign_in(context, demo_server, demo_server.tokens["maya.chen"])
-    for path in [*MEMBER_PAGES, "/conversations/kenji.sato"]:
+    page = context.new_page()
+    for path in ["/login", "/no-such-page"]:  # signed out
         page.goto(demo_server.url + path)
         assert fits(page), path
+    page = sign_in(context, demo_server, demo_server.tokens["maya.chen"])
+    for path in [*MEMBER_PAGES, "/conversations/kenji.sato", "/no-such-page"]:
+        page.goto(demo_server.url + path)
+        assert fits(page), path
+        assert nav_fits(page, width), path
+    assert page.get_by_role("heading", name="Page not found").is_visible()
     context.close()
     context = chromium.new_context(viewport={"width": width, "height": 860})
     admin = sign_in(context, demo_server, demo_server.admin_token)

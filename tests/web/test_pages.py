@@ -174,19 +174,85 @@ def test_send_needs_the_price_the_member_saw(web):
 def test_reply_quick_reply_and_delete(web):
     inmail = messages.inbox(web.ctx, "omar.haddad").items[0]
     web.as_member("omar.haddad")
-    page = web.http.get("/inbox").text
+    inbox = web.http.get("/inbox").text
+    assert "Reminder: Maya Chen&#39;s InMail is waiting for your answer." in inbox
+    page = web.http.get("/conversations/maya.chen").text
     for label in ("Interested", "Maybe later", "Not interested"):
         assert f">{label}</button>" in page
-    assert "Reminder: Maya Chen&#39;s InMail is waiting for your answer." in page
     answered = web.post(f"/messages/{inmail.id}/reply", {"quick_reply": "not_interested"})
+    # Back on the conversation, the answer is its newest message.
+    assert answered.url.path == "/conversations/maya.chen"
     assert "You answered Maya Chen: Not interested." in answered.text
+    assert answered.text.rindex('class="message') > answered.text.index(
+        "Not interested, thank you."
+    )
     # Maya's later InMail to Omar comes back; her first one expired long ago.
     assert balance(web.ctx) == 59
     empty = web.post(f"/messages/{inmail.id}/reply", {"body": "  "})
     assert "Your reply was not sent: Body must be 1 to 2000 characters." in empty.text
     gone = web.post(f"/messages/{inmail.id}/delete", {"back": "/sent"})
     assert gone.url.path == "/sent"
-    assert f'id="message-{inmail.id}"' not in web.http.get("/inbox").text
+    assert f'id="message-{inmail.id}"' not in web.http.get("/conversations/maya.chen").text
+    # A delete returns to the page of the conversation it came from, never off the site.
+    older = messages.inbox(web.ctx, "omar.haddad").items[-1]
+    back = "/conversations/maya.chen?cursor=YmVmb3JlfDk5"
+    kept = web.post(f"/messages/{older.id}/delete", {"back": back}, follow_redirects=False)
+    assert kept.headers["location"] == back
+    for elsewhere in ("//evil.example/x", "/conversations//evil.example", "https://evil.example"):
+        away = web.post(f"/messages/{older.id}/delete", {"back": elsewhere}, follow_redirects=False)
+        assert away.headers["location"] == "/inbox"
+
+
+def conversation_rows(page: str) -> list[tuple[str, bool]]:
+    """(other member, unread) for each row of the inbox, in order."""
+    return [
+        (other, "conversation-unread" in classes)
+        for classes, other in re.findall(
+            r'<li class="(conversation-row[^"]*)" id="conversation-([^"]+)">', page
+        )
+    ]
+
+
+def test_the_inbox_has_one_row_per_conversation_unread_until_opened(web):
+    web.as_member("kenji.sato")
+    inbox = web.http.get("/inbox").text
+    # Jonas wrote first and Kenji answered; Maya's InMail came later, unread.
+    assert conversation_rows(inbox) == [("maya.chen", True), ("jonas.weber", False)]
+    maya_row = inbox[inbox.index('id="conversation-maya.chen"') :]
+    assert '<a class="conversation-link" href="/conversations/maya.chen">' in maya_row
+    assert "Hi Kenji, we&#39;re looking for a design lead." in maya_row.split("</li>")[0]
+    assert "Unread" in maya_row.split("</li>")[0]
+    jonas_row = inbox[inbox.index('id="conversation-jonas.weber"') :].split("</li>")[0]
+    assert "You:</span> Maybe later. Thanks for reaching out." in jonas_row
+
+    web.http.get("/conversations/maya.chen")
+    assert conversation_rows(web.http.get("/inbox").text) == [
+        ("maya.chen", False),
+        ("jonas.weber", False),
+    ]
+    # A newer message brings the mark back, and moves its conversation up.
+    messages.send_message(web.ctx, "jonas.weber", "kenji.sato", "Any news on the design work?")
+    assert conversation_rows(web.http.get("/inbox").text) == [
+        ("jonas.weber", True),
+        ("maya.chen", False),
+    ]
+
+
+def test_a_long_conversation_pages_back_to_its_first_message(web):
+    for n in range(1, 31):
+        sender, recipient = ("maya.chen", "jonas.weber") if n % 2 else ("jonas.weber", "maya.chen")
+        messages.send_message(web.ctx, sender, recipient, f"Note {n}")
+    web.as_member("maya.chen")
+    path, pages = "/conversations/jonas.weber", []
+    while path:
+        page = web.http.get(path).text
+        pages.append(re.findall(r'<p class="message-body">([^<]*)</p>', page))
+        earlier = re.search(r'<a href="([^"]+)" rel="prev">Earlier messages</a>', page)
+        path = earlier.group(1) if earlier else None
+    # Maya and Jonas had not written before: the page one lands on holds the
+    # newest 20, oldest first, and "Earlier messages" reaches the first one.
+    notes = [f"Note {n}" for n in range(1, 31)]
+    assert pages == [notes[10:], notes[:10]]
 
 
 def test_admin_plans_cancels_adjusts_and_moves_the_clock(web):

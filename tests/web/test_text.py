@@ -102,3 +102,18 @@ def test_the_response_rate_says_what_it_counts():
         "of the InMails you sent were answered within 90 days. "
         "The 3 still awaiting an answer count as not answered yet."
     )
+
+
+def test_an_inbox_row_shows_the_start_of_a_message_on_one_line():
+    assert text.snippet("Thursday works.\n\nTalk then!") == "Thursday works. Talk then!"
+    long = "Hi Omar, following up on the platform lead role: it is still open, and " * 3
+    cut = text.snippet(long, 40)
+    assert cut == "Hi Omar, following up on the platform…"
+    assert len(cut) <= 41
+    assert text.snippet("x" * 50, 10) == "x" * 10 + "…"  # no word to cut at
+
+
+def test_an_inbox_row_times_today_by_the_clock_and_earlier_by_the_day():
+    assert text.recent(NOW.replace(hour=7, minute=5), NOW) == "07:05"
+    assert text.recent(NOW - timedelta(days=1), NOW) == "19 Feb"
+    assert text.recent(datetime(2025, 12, 24, 9, 0, tzinfo=UTC), NOW) == "24 Dec 2025"

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from inmail.service.accounts import Account, lock, open_accounts, settle
+from inmail.service.accounts import Account, lock, settle
 from inmail.service.context import Context
 from inmail.service.paging import check_limit, decode_cursor, encode_cursor
 from inmail.service.views import LedgerEntryView, MessageView, Page
@@ -88,15 +88,6 @@ def awaiting_inmails(ctx: Context, member_id: str, *, limit: int = 200) -> list[
     with ctx.reading(member_id) as work:
         rows = message_store.awaiting_paid(work.conn, member_id, check_limit(limit))
         return [MessageView.of(r, work.now) for r in rows]
-
-
-def conversation(ctx: Context, me: str, other: str, *, limit: int = 100) -> list[MessageView]:
-    """The latest messages between ``me`` and ``other``, both ways, oldest
-    first, without those ``me`` deleted from their lists."""
-    with ctx.unit_of_work() as work:
-        open_accounts(work, [other, me])
-        rows = message_store.between(work.conn, me, other, check_limit(limit))
-        return [MessageView.of(r, work.now) for r in rows][::-1]
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from sqlalchemy import Connection, func, select, update
 from inmail.store.sql import Query, execute, execute_many, first, rows
 from inmail.store.tables import messages
 
-_MESSAGE_TIMES = ("sent_at", "refund_deadline", "reminder_at", "reminder_due_at", "responded_at")
-_MESSAGE_FLAGS = ("credit_charged", "refunded", "hidden_for_sender", "hidden_for_recipient")
+# The columns of a whole message row that come back as times and as booleans.
+MESSAGE_TIMES = ("sent_at", "refund_deadline", "reminder_at", "reminder_due_at", "responded_at")
+MESSAGE_FLAGS = ("credit_charged", "refunded", "hidden_for_sender", "hidden_for_recipient")
 
 # What decides a message's price: are they connected, and has the recipient
 # ever written to the sender?
@@ -31,7 +32,7 @@ INSERT = Query(
     " :reminder_due_at, :responded_at, :refunded, :hidden_for_sender, :hidden_for_recipient)"
     " RETURNING id"
 )
-GET = Query("SELECT * FROM messages WHERE id = :id", times=_MESSAGE_TIMES, flags=_MESSAGE_FLAGS)
+GET = Query("SELECT * FROM messages WHERE id = :id", times=MESSAGE_TIMES, flags=MESSAGE_FLAGS)
 UNANSWERED = Query(
     "SELECT id, status, refund_deadline FROM messages WHERE sender_id = :sender"
     " AND recipient_id = :recipient AND kind = 'inmail' AND responded_at IS NULL ORDER BY id",
@@ -142,18 +143,6 @@ def awaiting_paid(conn: Connection, member_id: str, limit: int) -> list[Any]:
         .limit(limit)
     )
     return list(conn.execute(query).mappings())
-
-
-def between(conn: Connection, me: str, other: str, limit: int) -> list[Any]:
-    """The latest messages between two members, both ways, newest first,
-    without those ``me`` deleted."""
-    m = messages.c
-    mine = ((m.sender_id == me) & (m.recipient_id == other) & m.hidden_for_sender.is_(False)) | (
-        (m.sender_id == other) & (m.recipient_id == me) & m.hidden_for_recipient.is_(False)
-    )
-    return list(
-        conn.execute(select(messages).where(mine).order_by(m.id.desc()).limit(limit)).mappings()
-    )
 
 
 def others(conn: Connection, member_id: str, ids: Sequence[int]) -> dict[int, str]:

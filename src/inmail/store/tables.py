@@ -107,6 +107,22 @@ messages = Table(
     Index("ix_messages_pair", "sender_id", "recipient_id", "id"),
     Index("ix_messages_sender_status", "sender_id", "status", "refund_deadline"),
     Index("ix_messages_recipient_reminder", "recipient_id", "reminder_due_at"),
+    # The inbox: a member's messages by the other member, without those the
+    # member deleted, read from the index alone (store.conversations).
+    Index(
+        "ix_messages_sender_conversations",
+        "sender_id",
+        "hidden_for_sender",
+        "recipient_id",
+        "id",
+    ),
+    Index(
+        "ix_messages_recipient_conversations",
+        "recipient_id",
+        "hidden_for_recipient",
+        "sender_id",
+        "id",
+    ),
 )
 
 ledger_entries = Table(
@@ -145,7 +161,19 @@ notification_reads = Table(
     "notification_reads",
     metadata,
     Column("member_id", String(64), ForeignKey("members.id"), primary_key=True),
-    Column("seen_through_id", Id, nullable=False),
+    Column("seen_through_id", BigInteger, nullable=False),
+)
+
+# The highest message id each member has read of each conversation (ids only
+# grow, so a message to the member above it is unread). The API knows nothing
+# of it.
+conversation_reads = Table(
+    "conversation_reads",
+    metadata,
+    Column("member_id", String(64), ForeignKey("members.id"), primary_key=True),
+    Column("other_id", String(64), ForeignKey("members.id"), primary_key=True),
+    # Not an identity: plain BigInteger on both databases, as migrated.
+    Column("read_through_id", BigInteger, nullable=False),
 )
 
 clock = Table(
@@ -251,6 +279,7 @@ webhook_attempts = Table(
 __all__ = [
     "clock",
     "connections",
+    "conversation_reads",
     "idempotency_keys",
     "ledger_entries",
     "members",

@@ -12,7 +12,15 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from inmail.config import Settings
 from inmail.service.context import Context
-from inmail.web import admin, auth, compose, credits_page, messages_pages, settings_page
+from inmail.web import (
+    admin,
+    auth,
+    compose,
+    conversations_pages,
+    credits_page,
+    messages_pages,
+    settings_page,
+)
 from inmail.web.deps import WebState
 from inmail.web.render import HERE, not_found_page
 from inmail.web.security import (
@@ -48,6 +56,7 @@ def install_web(app: FastAPI, ctx: Context, settings: Settings) -> None:
     for router in (
         auth.router,
         credits_page.router,
+        conversations_pages.router,
         messages_pages.router,
         compose.router,
         admin.router,

@@ -1,5 +1,6 @@
-"""Inbox and sent, grouped by conversation; replies, quick replies, deleting;
-notifications."""
+"""Sent, grouped by conversation; replies, quick replies, deleting;
+notifications. The inbox and a conversation's page are in
+conversations_pages."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ QUICK_REPLIES = [
     (QuickReply.NOT_INTERESTED, "Not interested"),
 ]
 QUICK_LABELS = {q.value: label for q, label in QUICK_REPLIES}
-INBOX_NOTIFICATIONS = 5
 
 
 @dataclass
@@ -47,37 +47,20 @@ def group(items: list[MessageView], me: str, names: dict[str, str]) -> list[Conv
     return list(by_other.values())
 
 
-def _box(request: Request, ctx: Context, me: str, box: str, cursor: str | None) -> Response:
-    lister = messages.inbox if box == "inbox" else messages.sent
-    page = lister(ctx, me, limit=50, cursor=cursor)
-    names = overview.member_names(
-        ctx, {m.sender for m in page.items} | {m.recipient for m in page.items}
-    )
-    notes = []
-    if box == "inbox" and cursor is None:
-        notes = _described(ctx, me, notices.notices(ctx, me, limit=INBOX_NOTIFICATIONS).items)
+@router.get("/sent")
+def sent_page(request: Request, web: State, me: MemberId, cursor: str | None = None) -> Response:
+    page = messages.sent(web.ctx, me, limit=50, cursor=cursor)
+    names = overview.member_names(web.ctx, {m.recipient for m in page.items})
     return render(
         request,
         "messages.html",
-        box=box,
         conversations=group(page.items, me, names),
         next_cursor=page.next_cursor,
         first_page=cursor is None,
         quick_replies=QUICK_REPLIES,
         quick_labels=QUICK_LABELS,
-        notifications=notes,
         me=me,
     )
-
-
-@router.get("/inbox")
-def inbox_page(request: Request, web: State, me: MemberId, cursor: str | None = None) -> Response:
-    return _box(request, web.ctx, me, "inbox", cursor)
-
-
-@router.get("/sent")
-def sent_page(request: Request, web: State, me: MemberId, cursor: str | None = None) -> Response:
-    return _box(request, web.ctx, me, "sent", cursor)
 
 
 @dataclass
@@ -88,7 +71,7 @@ class Notice:
     unread: bool = False
 
 
-def _described(
+def described(
     ctx: Context, me: str, items: list[NotificationView], seen_through: int | None = None
 ) -> list[Notice]:
     """Each notification in words, with its conversation; unread when its id
@@ -111,21 +94,6 @@ def _described(
     ]
 
 
-@router.get("/conversations/{other}")
-def conversation_page(request: Request, web: State, me: MemberId, other: str) -> Response:
-    thread = overview.conversation(web.ctx, me, other)
-    return render(
-        request,
-        "conversation.html",
-        thread=thread,
-        other=other,
-        name=overview.member_names(web.ctx, {other})[other],
-        me=me,
-        quick_replies=QUICK_REPLIES,
-        quick_labels=QUICK_LABELS,
-    )
-
-
 @router.get("/notifications")
 def notifications_page(
     request: Request, web: State, me: MemberId, cursor: str | None = None
@@ -135,12 +103,12 @@ def notifications_page(
     seen = notices.seen_through(web.ctx, me)
     latest = notices.latest_id(web.ctx, me)
     page = notices.notices(web.ctx, me, limit=50, cursor=cursor)
-    described = _described(web.ctx, me, page.items, seen)
+    described_notes = described(web.ctx, me, page.items, seen)
     notices.mark_read(web.ctx, me, latest)
     return render(
         request,
         "notifications.html",
-        notifications=described,
+        notifications=described_notes,
         next_cursor=page.next_cursor,
         first_page=cursor is None,
     )
@@ -171,9 +139,10 @@ def reply(
             messages.reply(web.ctx, message_id, body=body.strip())
         except InmailError as exc:
             flash(request, f"Your reply was not sent: {text.friendly(exc)}", "error")
-            return see_other(f"/inbox#conversation-{sender}")
+            return see_other(f"/conversations/{sender}")
         flash(request, f"Reply sent to {name}.")
-    return see_other(f"/inbox#conversation-{sender}")
+    # The conversation's newest page, where the answer now is the last message.
+    return see_other(f"/conversations/{sender}")
 
 
 @router.post("/messages/{message_id}/delete")
@@ -186,8 +155,11 @@ def delete(
 ) -> Response:
     messages.delete_message(web.ctx, message_id, me)
     flash(request, "Message deleted from your list. Deleting never changes a refund.")
-    # Back to the list it was deleted from, and never off this site.
+    # Back to the page it was deleted from (a conversation's page keeps its
+    # cursor), and never off this site.
     ok = back in ("/inbox", "/sent") or (
-        back.startswith("/conversations/") and "/" not in back[len("/conversations/") :]
+        back.startswith("/conversations/")
+        and "/" not in back[len("/conversations/") :]
+        and "\\" not in back
     )
     return see_other(back if ok else "/inbox")

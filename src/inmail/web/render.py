@@ -28,6 +28,8 @@ templates.env.filters.update(
     short_date=text.short_date,
     signed=text.signed,
     percent=text.percent,
+    recent=text.recent,
+    snippet=text.snippet,
 )
 
 

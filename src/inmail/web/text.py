@@ -74,6 +74,27 @@ def when(at: datetime | None) -> str:
     return f"{at.day} {at:%b %Y, %H:%M} UTC"
 
 
+def recent(at: datetime, now: datetime) -> str:
+    """A list's time: '09:30' today, '3 Mar' this year, else '3 Mar 2025'."""
+    if at.date() == now.date():
+        return f"{at:%H:%M}"
+    if at.year == now.year:
+        return f"{at.day} {at:%b}"
+    return f"{at.day} {at:%b %Y}"
+
+
+SNIPPET_CHARS = 90
+
+
+def snippet(body: str, limit: int = SNIPPET_CHARS) -> str:
+    """The start of a message on one line, cut at a word with an ellipsis."""
+    flat = " ".join(body.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit + 1].rsplit(" ", 1)[0] if " " in flat[:limit] else flat[:limit]
+    return cut.rstrip(" ,.;:") + "…"
+
+
 def short_date(at: datetime | None) -> str:
     return "—" if at is None else f"{at.day} {at:%b %Y}"
 
