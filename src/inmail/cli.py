@@ -289,8 +289,11 @@ def bench(
         Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")
     ] = None,
     backends: Annotated[
-        str, typer.Option(help="Comma-separated: sqlite, postgresql (PostgreSQL at "
-        "$INMAIL_BENCH_PG_URL, else $INMAIL_TEST_PG_URL, else postgres@127.0.0.1).")
+        str,
+        typer.Option(
+            help="Comma-separated: sqlite, postgresql (PostgreSQL at "
+            "$INMAIL_BENCH_PG_URL, else $INMAIL_TEST_PG_URL, else postgres@127.0.0.1)."
+        ),
     ] = "sqlite,postgresql",
 ) -> None:
     """Benchmark the engine beside the same work in plain SQL (figures are
