@@ -162,6 +162,16 @@ def test_screenshots(demo_server, chromium, screenshot_dir, width):
         target = screenshot_dir / f"{shot}-{name}.png"
         page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 10_000
+        if shot == "premium":
+            # The forecast beside the balance history, at a pace that shows the band.
+            page.goto(
+                demo_server.url
+                + "/credits?months=12&sends_per_week=6&answered=30&response_days=5#forecast"
+            )
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            target = screenshot_dir / f"forecast-{name}.png"
+            page.locator(".charts").screenshot(path=str(target))
+            assert target.stat().st_size > 10_000
         context.close()
 
 
@@ -177,7 +187,8 @@ def fits(page) -> bool:  # type: ignore[no-untyped-def]
 def test_no_page_scrolls_sideways(demo_server, chromium, width):
     context = chromium.new_context(viewport={"width": width, "height": 860})
     page = sign_in(context, demo_server, demo_server.tokens["maya.chen"])
-    for path in [*MEMBER_PAGES, "/conversations/kenji.sato"]:
+    long_forecast = "/credits?months=24&sends_per_week=40&answered=50&response_days=5"
+    for path in [*MEMBER_PAGES, "/conversations/kenji.sato", long_forecast]:
         page.goto(demo_server.url + path)
         assert fits(page), path
     context.close()
@@ -288,3 +299,27 @@ def test_screenshots_of_admin_compose_conversation_and_settings(
         page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 10_000
         context.close()
+
+
+def test_the_forecast_takes_other_assumptions_without_javascript(demo_server, chromium):
+    context = chromium.new_context(java_script_enabled=False)
+    page = sign_in(context, demo_server, demo_server.tokens["maya.chen"])
+    page.goto(demo_server.url + "/credits")
+    forecast = page.locator("#forecast")
+    assert forecast.locator("svg.forecast-svg").is_visible()
+    assert forecast.locator(".forecast-band").count() == 1
+    assert "(from your last 90 days)" in page.locator("#forecast-assumptions").inner_text()
+    page.get_by_label("Months ahead", exact=True).select_option("3")
+    page.get_by_label("InMails a week").fill("0")
+    page.get_by_label("% answered").fill("0")
+    page.get_by_label("Days to an answer").fill("3")
+    page.get_by_role("button", name="Try these").click()
+    page.wait_for_url(re.compile(r"sends_per_week=0"))
+    assert page.locator("#forecast-assumptions").inner_text() == (
+        "Assuming 0 InMails a week, 0% answered, after 3 days."
+    )
+    assert page.locator("#forecast-table tbody tr").count() == 3
+    assert (
+        "lose about 19 credits a month at the cap" in page.locator("#forecast-advice").inner_text()
+    )
+    context.close()

@@ -92,9 +92,14 @@ def build(result: Forecast, cap: int | None) -> ForecastChart | None:
     points = [(0.0, y(result.balance))] + [(inner(r.at), y(r.balance_after)) for r in rows]
     chart.line = " ".join(f"{px},{py}" for px, py in points)
     chart.dots = [(f"{LEFT + (RIGHT - LEFT) * px / WIDE:.2f}%", py) for px, py in points]
+
+    def label_y(balance: int) -> float:
+        # Below the line near the top, where the cap's label sits above it.
+        return y(balance) + 17 if balance > 0.6 * top else y(balance) - 8
+
     # Clear of the axis labels at the left edge.
-    chart.now = Label(f"{LEFT + 3:.2f}%", y(result.balance) - 8, f"now {result.balance}", "start")
-    chart.last = Label(x(end), y(last.balance_after) - 8, str(last.balance_after), "end")
+    chart.now = Label(f"{LEFT + 3:.2f}%", label_y(result.balance), f"now {result.balance}", "start")
+    chart.last = Label(x(end), label_y(last.balance_after), str(last.balance_after), "end")
     chart.rows = [
         (short_date(r.at), r.balance_before, r.forfeited, r.balance_after, r.p10, r.p90)
         for r in rows
