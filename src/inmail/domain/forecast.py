@@ -392,7 +392,7 @@ def _band(
                 for j, chance in landing[k]:
                     if not answers:
                         break
-                    n = binomial(answers, chance)
+                    n = answers if chance >= 1 else binomial(answers, chance)
                     answers -= n
                     if j == k:
                         back += n

@@ -8,9 +8,9 @@ milliseconds.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import random
-from collections.abc import Callable
 
 # Above this mean (or number of trials), a count is a rounded normal.
 TABLE_MAX = 400
@@ -21,19 +21,13 @@ class Counts:
 
     A forecast draws thousands of counts from a few distributions (the
     periods are of a few lengths, the chance of an answer is one number), so
-    each distribution's cumulative table is made once and a draw is one
-    uniform and a bisection. Large ones take the normal approximation."""
+    each distribution's cumulative table is made once (and kept for the next
+    forecast) and a draw is one uniform and a bisection. Large ones take the
+    normal approximation."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self._tables: dict[tuple[int, float], list[float]] = {}
-
-    def _draw(self, key: tuple[int, float], make: Callable[[], list[float]]) -> int:
-        table = self._tables.get(key)
-        if table is None:
-            table = self._tables[key] = make()
-        # The last entry is a hair under 1 at worst: count it as the top.
-        return min(bisect.bisect_left(table, self.rng.random()), len(table) - 1)
+        self._uniform = rng.random
 
     def poisson(self, mean: float) -> int:
         """How many events a Poisson process with this mean brings."""
@@ -41,7 +35,7 @@ class Counts:
             return 0
         if mean > TABLE_MAX:
             return max(0, round(self.rng.gauss(mean, math.sqrt(mean))))
-        return self._draw((-1, mean), lambda: _poisson_table(mean))
+        return bisect.bisect_left(_poisson_table(mean), self._uniform())
 
     def binomial(self, n: int, p: float) -> int:
         """How many of ``n`` independent trials succeed, each with chance ``p``."""
@@ -52,9 +46,12 @@ class Counts:
         if n > TABLE_MAX:
             sd = math.sqrt(n * p * (1 - p))
             return min(n, max(0, round(self.rng.gauss(n * p, sd))))
-        return self._draw((n, p), lambda: _binomial_table(n, p))
+        return bisect.bisect_left(_binomial_table(n, p), self._uniform())
 
 
+# Tables are pure functions of their arguments: kept between forecasts, a
+# few thousand at most (months of 28 to 31 days, paces people type).
+@functools.lru_cache(maxsize=4096)
 def _poisson_table(mean: float) -> list[float]:
     chance = math.exp(-mean)
     table = [chance]
@@ -62,12 +59,15 @@ def _poisson_table(mean: float) -> list[float]:
     for k in range(1, top + 1):
         chance *= mean / k
         table.append(table[-1] + chance)
+    table[-1] = 1.0  # the tail beyond it, and rounding, go to the last count
     return table
 
 
+@functools.lru_cache(maxsize=4096)
 def _binomial_table(n: int, p: float) -> list[float]:
     table, total = [], 0.0
     for k in range(n + 1):
         total += math.comb(n, k) * p**k * (1 - p) ** (n - k)
         table.append(total)
+    table[-1] = 1.0  # rounding may leave the sum a hair under 1
     return table
