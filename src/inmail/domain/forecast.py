@@ -5,9 +5,10 @@ It replays the engine's own rules over a made-up future, never a copy of
 them: the renewals, the cap, the end of a cancelled subscription and plan
 changes through :func:`lifecycle.advance` (and, for the random runs,
 :func:`lifecycle.due_date_change`, the function ``advance`` applies); which
-answers refund through :func:`messages.refunds`; when sending is allowed as
-:func:`messages.check_inmail_allowed` says (a live subscription and a balance
-of at least one credit).
+answers refund through :func:`messages.refunds` and
+:func:`messages.refund_deadline`; a send costs ``Charge.INMAIL.credits`` and
+goes only while the balance holds it (inside the horizon the subscription is
+always live, the other check of :func:`messages.check_inmail_allowed`).
 
 The main line is deterministic and exact, event by event: the engine, run
 with the same sends and answers on a manual clock, ends every renewal with
@@ -32,7 +33,7 @@ answered with chance ``rate`` ``response_days`` after a send at a random
 moment of its period. A run moves a period (between two due dates) at a
 time: the sends a period wants go out while its balance and the refunds
 landing in it allow, and the refunds of its answers land in the periods
-their send moments lead to. That is what makes 200 runs of 24 months cost
+their send moments lead to. That is what makes 100 runs of 24 months cost
 milliseconds rather than a second.
 """
 

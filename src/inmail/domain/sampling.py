@@ -1,7 +1,7 @@
 """Random counts for the forecast's seeded runs, from one ``random.Random``.
 
 Python 3.11's ``random`` has no Poisson or binomial draw. One draw per
-count, not one per event, is what keeps 200 runs of 24 months inside a few
+count, not one per event, is what keeps 100 runs of 24 months inside a few
 milliseconds.
 """
 

@@ -59,6 +59,8 @@ def member_forecast(
     response_rate: float | None = None,
     response_days: int | None = None,
 ) -> MemberForecast:
+    """The forecast of a member's settled account; assumptions left out come
+    from their last 90 days."""
     forecast.check_months(months)
     given = (sends_per_week, response_rate, response_days)
     with ctx.reading(member_id) as work:
@@ -78,8 +80,15 @@ def member_forecast(
     assumptions = Assumptions(float(values[0]), float(values[1]), int(values[2]))
     situation = Situation(now, account.balance, account.subscription, tuple(awaiting))
     sub = account.subscription
+    a = assumptions  # as numbers of one type each, so 8 and 8.0 seed alike
     seed = seed_of(
-        member_id, months, *values, account.balance, sub.next_renewal_at if sub else None
+        member_id,
+        months,
+        a.sends_per_week,
+        a.response_rate,
+        a.response_days,
+        account.balance,
+        sub.next_renewal_at if sub else None,
     )
     result = forecast.forecast(situation, ctx.plans, assumptions, months, seed=seed)
     return MemberForecast(
