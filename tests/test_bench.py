@@ -18,6 +18,7 @@ FIGURES = (
     "worker_memory",
     "read_credits_p99",
     "read_ledger_p99",
+    "forecast_p99",
     "expiries",
 )
 

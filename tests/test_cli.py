@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -30,7 +31,7 @@ def inmail(*args, env=None):
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["db"], ["db", "upgrade"], ["audit"], ["serve"], ["worker"]]
+    "command", [[], ["db"], ["db", "upgrade"], ["audit"], ["serve"], ["worker"], ["simulate"]]
 )
 def test_every_command_has_help(command):
     result = inmail(*command, "--help")
@@ -277,3 +278,34 @@ def test_make_demo_reset_removes_the_demo_database_before_running():
     ).stdout
     assert "rm -f demo.db demo.db-wal demo.db-shm" in dry_run
     assert dry_run.index("rm -f demo.db") < dry_run.index("serve --demo")
+
+
+def test_simulate_prints_the_forecast_of_a_made_up_member_and_draws_it(tmp_path):
+    chart = tmp_path / "forecast.svg"
+    result = inmail(
+        "simulate",
+        "--plan",
+        "teams",
+        "--sends-per-week",
+        "0",
+        "--months",
+        "3",
+        "--svg",
+        str(chart),
+    )
+    assert result.returncode == 0, result.stderr
+    # Teams: the first grant of 30, then 60, 90, and the cap of 90 keeps it there.
+    after = [line.split("│")[5].strip() for line in result.stdout.splitlines() if "+30" in line]
+    assert after == ["60", "90", "90"]
+    assert "At your pace you lose about 10 credits a month at the cap" in result.stdout
+    svg = ElementTree.parse(chart).getroot()
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    names = {element.tag.split("}")[1] for element in svg.iter()}
+    assert {"polygon", "polyline", "line", "text"} <= names
+
+
+@pytest.mark.parametrize("args", [["--plan", "gold"], ["--months", "25"], ["--response-rate", "2"]])
+def test_simulate_refuses_what_it_cannot_forecast(args):
+    result = inmail("simulate", "--plan", "pro", "--sends-per-week", "3", *args)
+    assert result.returncode == 2
+    assert "error:" in result.stderr

@@ -305,8 +305,11 @@ def bench(
         Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")
     ] = None,
     backends: Annotated[
-        str, typer.Option(help="Comma-separated: sqlite, postgresql (PostgreSQL at "
-        "$INMAIL_BENCH_PG_URL, else $INMAIL_TEST_PG_URL, else postgres@127.0.0.1).")
+        str,
+        typer.Option(
+            help="Comma-separated: sqlite, postgresql (PostgreSQL at "
+            "$INMAIL_BENCH_PG_URL, else $INMAIL_TEST_PG_URL, else postgres@127.0.0.1)."
+        ),
     ] = "sqlite,postgresql",
 ) -> None:
     """Benchmark the engine beside the same work in plain SQL (figures are
@@ -318,6 +321,92 @@ def bench(
         run_bench(names, quick=quick, json_path=json_path, console=console)
     except (Unavailable, ValueError) as exc:
         raise fail(str(exc)) from exc
+
+
+@app.command()
+def simulate(
+    plan: Annotated[
+        str, typer.Option("--plan", help="The plan code the made-up member starts on today.")
+    ],
+    sends_per_week: Annotated[
+        float,
+        typer.Option(
+            "--sends-per-week", help="InMails the member wants to send a week (0 to 500)."
+        ),
+    ],
+    response_rate: Annotated[
+        float,
+        typer.Option(
+            "--response-rate", help="The share of InMails answered within 90 days (0 to 1)."
+        ),
+    ] = 0.0,
+    response_days: Annotated[
+        int,
+        typer.Option("--response-days", help="Days from an InMail to its answer (1 to 89)."),
+    ] = 3,
+    months: Annotated[
+        int, typer.Option("--months", help="How many renewals to look ahead (1 to 24).")
+    ] = 6,
+    svg: Annotated[
+        Path | None,
+        typer.Option("--svg", help="Also draw the forecast chart into this SVG file."),
+    ] = None,
+) -> None:
+    """Forecast the credits of a made-up member who starts on a plan today
+    (plans from $INMAIL_CONFIG, else the built-in ones): the balance at each
+    renewal with its p10-p90 band, the shortfall, and which plan would do."""
+    from datetime import UTC, datetime
+
+    from rich.table import Table
+
+    from inmail.domain.forecast import Assumptions
+    from inmail.domain.plans import load_plans
+    from inmail.service.forecast import simulate as run_simulation
+    from inmail.web import forecast_chart, text
+
+    settings = settings_of()
+    with refusals():
+        plans = load_plans(settings.plans_file)
+        assumptions = Assumptions(sends_per_week, response_rate, response_days)
+        result = run_simulation(plans, plan, datetime.now(UTC), assumptions, months)
+    table = Table(
+        "renewal",
+        "before",
+        "granted",
+        "forfeited",
+        "after",
+        "p10-p90",
+        title=f"{plans[plan].name}: {sends_per_week:g} InMails a week, "
+        f"{response_rate:.0%} answered after {response_days} days",
+    )
+    for row in result.renewals:
+        table.add_row(
+            text.short_date(row.at),
+            str(row.balance_before),
+            f"+{row.granted}",
+            f"[red]-{row.forfeited}[/]" if row.forfeited else "0",
+            f"[bold]{row.balance_after}[/]",
+            f"{row.p10}-{row.p90}",
+        )
+    console.print(table)
+    console.print(
+        f"starts with {result.balance} credits; runs out: "
+        f"{text.when(result.runs_out_at) if result.runs_out_at else 'never'}; "
+        f"InMails that cannot go out: {result.shortfall}"
+    )
+    advice = Table("plan", "forfeited", "cannot go out", title="The same pace on every plan")
+    for option in result.plans:
+        mark = " (best)" if option.code == result.best_plan else ""
+        advice.add_row(
+            f"{option.code}{mark}", str(option.expected_forfeited), str(option.expected_shortfall)
+        )
+    console.print(advice)
+    console.print(text.forecast_advice(result, plans))
+    if svg is not None:
+        chart = forecast_chart.build(result, plans[plan].max_balance)
+        assert chart is not None  # a made-up member always has renewals ahead
+        svg.write_text(forecast_chart.svg_document(chart), encoding="utf-8")
+        console.print(f"chart written to {svg}")
 
 
 if __name__ == "__main__":

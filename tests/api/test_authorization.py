@@ -41,6 +41,7 @@ WHO: dict[tuple[str, str], set[str]] = {
     ("GET", "/v1/members/{id}/credits"): SELF_ADMIN,
     ("GET", "/v1/members/{id}/ledger"): SELF_ADMIN,
     ("POST", "/v1/members/{id}/credits/adjustments"): ADMIN,
+    ("GET", "/v1/members/{id}/forecast"): SELF_ADMIN,
     ("POST", "/v1/messages"): {"alice", "admin"},  # the sender (from)
     ("GET", "/v1/messages/{id}"): {"alice", "bob", "admin"},
     ("POST", "/v1/messages/{id}/reply"): {"bob", "admin"},  # the other party

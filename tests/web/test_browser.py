@@ -169,6 +169,16 @@ def test_screenshots(demo_server, chromium, screenshot_dir, width):
         target = screenshot_dir / f"{shot}-{name}.png"
         page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 10_000
+        if shot == "premium":
+            # The forecast beside the balance history, at a pace that shows the band.
+            page.goto(
+                demo_server.url
+                + "/credits?months=12&sends_per_week=6&answered=30&response_days=5#forecast"
+            )
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            target = screenshot_dir / f"forecast-{name}.png"
+            page.locator(".charts").screenshot(path=str(target))
+            assert target.stat().st_size > 10_000
         context.close()
 
 
@@ -232,7 +242,8 @@ def test_no_page_scrolls_sideways(demo_server, chromium, width):
         page.goto(demo_server.url + path)
         assert fits(page), path
     page = sign_in(context, demo_server, demo_server.tokens["maya.chen"])
-    for path in [*MEMBER_PAGES, "/conversations/kenji.sato", "/no-such-page"]:
+    long_forecast = "/credits?months=24&sends_per_week=40&answered=50&response_days=5"
+    for path in [*MEMBER_PAGES, "/conversations/kenji.sato", long_forecast, "/no-such-page"]:
         page.goto(demo_server.url + path)
         assert fits(page), path
         assert nav_fits(page, width), path
@@ -382,4 +393,27 @@ def test_admin_adds_a_webhook_and_retries_a_failed_delivery(
     assert f"Delivery {shown.id} will be tried again now." in admin.locator(
         ".notice-success"
     ).inner_text()
+
+
+def test_the_forecast_takes_other_assumptions_without_javascript(demo_server, chromium):
+    context = chromium.new_context(java_script_enabled=False)
+    page = sign_in(context, demo_server, demo_server.tokens["maya.chen"])
+    page.goto(demo_server.url + "/credits")
+    forecast = page.locator("#forecast")
+    assert forecast.locator("svg.forecast-svg").is_visible()
+    assert forecast.locator(".forecast-band").count() == 1
+    assert "(from your last 90 days)" in page.locator("#forecast-assumptions").inner_text()
+    page.get_by_label("Months ahead", exact=True).select_option("3")
+    page.get_by_label("InMails a week").fill("0")
+    page.get_by_label("% answered").fill("0")
+    page.get_by_label("Days to an answer").fill("3")
+    page.get_by_role("button", name="Try these").click()
+    page.wait_for_url(re.compile(r"sends_per_week=0"))
+    assert page.locator("#forecast-assumptions").inner_text() == (
+        "Assuming 0 InMails a week, 0% answered, after 3 days."
+    )
+    assert page.locator("#forecast-table tbody tr").count() == 3
+    assert (
+        "lose about 19 credits a month at the cap" in page.locator("#forecast-advice").inner_text()
+    )
     context.close()

@@ -485,3 +485,47 @@ def test_admin_adds_a_webhook_sees_its_deliveries_and_retries_one(web):
         assert webhooks.list_endpoints(web.ctx) == []
     finally:
         receiver.stop()
+
+
+def forecast_rows(page: str) -> list[tuple[str, ...]]:
+    table = page[page.index('id="forecast-table"') :]
+    table = table[: table.index("</table>")]
+    return [
+        tuple(re.findall(r"<td[^>]*>([^<]*)</td>", row))
+        for row in re.findall(r"<tr>(.*?)</tr>", table)
+        if "<td" in row
+    ]
+
+
+def test_the_premium_page_forecasts_the_months_ahead_with_other_assumptions(web):
+    maya = web.as_member("maya.chen")
+    page = maya.http.get(
+        "/credits?months=3&sends_per_week=0&answered=0&response_days=3#forecast"
+    ).text
+    # Maya holds 58 of Pro's 60, renewing on the 17th: sending nothing, each
+    # renewal fills up to 60 and loses the rest (18, then 20 and 20).
+    assert forecast_rows(page) == [
+        ("17 Jan 2026", "58", "18", "60", "60–60"),
+        ("17 Feb 2026", "60", "20", "60", "60–60"),
+        ("17 Mar 2026", "60", "20", "60", "60–60"),
+    ]
+    assert (
+        "At your pace you lose about 19 credits a month at the cap: "
+        "send 18 more before 17 January." in page
+    )
+    assert "Assuming 0 InMails a week, 0% answered, after 3 days." in page
+    assert '<option value="3" selected>' in page
+    # Without assumptions, the page uses Maya's own last 90 days and says so.
+    own = maya.http.get("/credits").text
+    assert "(from your last 90 days)" in own
+    assert len(forecast_rows(own)) == 6
+
+
+@pytest.mark.parametrize(
+    "query", ["months=25", "sends_per_week=lots", "answered=120", "response_days=0"]
+)
+def test_forecast_assumptions_out_of_range_say_so_and_fall_back(web, query):
+    page = web.as_member("maya.chen").http.get(f"/credits?{query}")
+    assert page.status_code == 200
+    assert "Those assumptions could not be used" in page.text
+    assert "(from your last 90 days)" in page.text

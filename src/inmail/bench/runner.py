@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from inmail.bench import bulk, http, reads, sends
+from inmail.bench import bulk, forecast, http, reads, sends
 from inmail.bench.databases import Databases, postgres_problem
 from inmail.bench.populate import Network
 from inmail.bench.report import Figure, show, write_json
@@ -24,7 +24,16 @@ from inmail.bench.run import Run
 from inmail.bench.sizes import FULL, QUICK
 
 BACKENDS = ("sqlite", "postgresql")
-STEPS = ("sends", "http sends", "renewals", "worker memory", "network", "reads", "expiries")
+STEPS = (
+    "sends",
+    "http sends",
+    "renewals",
+    "worker memory",
+    "network",
+    "reads",
+    "forecast",
+    "expiries",
+)
 
 
 class Unavailable(Exception):
@@ -56,6 +65,8 @@ def run_backend(run: Run, advance: Any) -> None:
     network.write(source)
     advance()
     reads.measure(run, source, network.members, network.messages, network.entries)
+    advance()
+    forecast.measure(run, source, network.members)
     advance()
     bulk.expiries(run, source, network.messages)
     advance()

@@ -148,6 +148,18 @@ def cancel(sub: Subscription) -> Subscription:
     )
 
 
+def due_date_change(sub: Subscription, balance: int, plan: Plan) -> credits.Renewal:
+    """What the subscription's next due date does to ``balance``: a renewal
+    (the monthly grant, then the trim to the cap), or a cancelling
+    subscription's end, which grants nothing and forfeits the whole balance.
+
+    :func:`advance` applies it, and the forecast replays it without building
+    events (it runs hundreds of months in a few milliseconds)."""
+    if sub.status is SubscriptionStatus.CANCELLING:
+        return credits.Renewal(grant=0, forfeit=balance)
+    return credits.renewal(balance, plan)
+
+
 def advance(
     sub: Subscription, balance: int, plans: dict[str, Plan], now: datetime
 ) -> tuple[Subscription, int, list[LifecycleEvent]]:
@@ -168,13 +180,13 @@ def advance(
                 assert sub.next_renewal_at is not None
                 events.append(Warned(due_at, sub.next_renewal_at, balance, plan, forfeit))
         elif sub.status is SubscriptionStatus.CANCELLING:
-            events.append(Ended(due_at, balance))
+            events.append(Ended(due_at, due_date_change(sub, balance, plan).forfeit))
             balance = 0
             sub = replace(
                 sub, status=SubscriptionStatus.CANCELLED, next_renewal_at=None, warning_due_at=None
             )
         else:
-            renewal = credits.renewal(balance, plan)
+            renewal = due_date_change(sub, balance, plan)
             balance += renewal.net
             events.append(Renewed(due_at, renewal.grant, renewal.forfeit, balance))
             sub = scheduled(sub, sub.renewals_done + 1)

@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from inmail.domain.errors import InmailError
+from inmail.domain.forecast import Forecast
 from inmail.domain.messages import Charge
+from inmail.domain.plans import Plan
 from inmail.service.views import CreditsView, NotificationView
 
 STATUS_BY_CODE = {
@@ -220,3 +222,50 @@ def notification_text(n: NotificationView, names: dict[str, str], partner: str |
             f"{day(renewal, n.at)}."
         )
     return n.kind.replace("_", " ").capitalize() + "."
+
+
+def forecast_advice(result: Forecast, plans: dict[str, Plan]) -> str:
+    """The forecast in one sentence: what is lost at the cap (and how to avoid
+    it), or when credits run out, and which plan would suit the pace."""
+    best = plans[result.best_plan].name if result.best_plan in plans else result.best_plan
+    other = result.best_plan != result.plan
+    by_plan = {p.code: p for p in result.plans}
+    best_short = by_plan[result.best_plan].expected_shortfall
+    if result.status == "none":
+        return (
+            f"At this pace, {best} would do."
+            if not best_short
+            else (f"At this pace even {best} would leave {best_short} InMails unsent.")
+        )
+    if result.ends_at is not None:
+        lost = result.renewals[-1].forfeited
+        end = day(result.ends_at, result.now)
+        if lost:
+            return (
+                f"Your subscription ends on {end}: at your pace {lost} credits are left "
+                f"then and lost. Send {lost} more before then, or keep {best}."
+            )
+        return f"Your subscription ends on {end}; at your pace your credits are used by then."
+    months = max(1, len(result.renewals))
+    if result.shortfall:
+        out = day(result.runs_out_at, result.now)
+        sentence = (
+            f"At your pace you run out on {out}, and about "
+            f"{round(result.shortfall / months)} InMails a month cannot go out"
+        )
+        if other and not best_short:
+            return f"{sentence}: {best} would do."
+        return f"{sentence}." if not other else f"{sentence}: {best} would leave the fewest unsent."
+    if result.forfeited:
+        per_month = max(1, round(result.forfeited / months))
+        sentence = f"At your pace you lose about {per_month} credits a month at the cap"
+        first = result.renewals[0]
+        ways = []
+        if result.send_before_next_renewal:
+            ways.append(
+                f"send {result.send_before_next_renewal} more before {day(first.at, result.now)}"
+            )
+        if other:
+            ways.append(f"{best} would do")
+        return f"{sentence}: {', or '.join(ways)}." if ways else f"{sentence}."
+    return "At your pace your credits last, and none are lost at the cap."
