@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from inmail.store.sql import Query, execute_rows
+from inmail.store.sql import Query, execute_rows, rows
 from inmail.store.tables import (
     webhook_attempts,
     webhook_deliveries,
@@ -39,10 +39,16 @@ INSERT_DELIVERIES = Query(
 # Endpoints ------------------------------------------------------------------
 
 
+# Read by every unit of work that makes an event (each send): on the
+# driver's cursor, like the other hot statements.
+LISTENING = Query(
+    "SELECT id, events FROM webhook_endpoints WHERE enabled ORDER BY id", documents=["events"]
+)
+
+
 def listening(conn: Connection) -> list[tuple[str, list[str] | None]]:
     """(id, event filter) of every enabled endpoint."""
-    query = select(E.id, E.events).where(E.enabled.is_(True)).order_by(E.id)
-    return [(row.id, row.events) for row in conn.execute(query)]
+    return [(row["id"], row["events"]) for row in rows(conn, LISTENING)]
 
 
 def add_endpoint(conn: Connection, row: dict[str, Any]) -> None:
