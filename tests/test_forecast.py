@@ -191,3 +191,13 @@ def test_send_times_are_the_ones_a_client_computes():
     result = run(pro_member(1), 3, months=1)
     # 1 credit: the first send (now + 7/3 days) takes it; the second is short.
     assert result.runs_out_at == NOW + timedelta(days=7) / 3
+
+
+def test_a_pace_too_slow_to_send_within_the_horizon_sends_nothing():
+    from inmail.service.forecast import simulate
+
+    now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+    slow = simulate(dict(DEFAULT_PLANS), "pro", now, Assumptions(2.2e-311, 0.5, 3), 24)
+    none = simulate(dict(DEFAULT_PLANS), "pro", now, Assumptions(0, 0.5, 3), 24)
+    assert [r.balance_after for r in slow.renewals] == [r.balance_after for r in none.renewals]
+    assert slow.shortfall == 0 and slow.runs_out_at is None

@@ -46,7 +46,12 @@ class Receiver:
                 if receiver.hold is not None:
                     receiver.hold.wait(timeout=60)
                 length = int(self.headers.get("content-length", "0"))
-                body = self.rfile.read(length)
+                try:
+                    body = self.rfile.read(length)
+                except OSError:
+                    return
+                if len(body) < length:
+                    return  # the sender died mid-request: nothing was delivered
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 try:
                     Webhook(receiver.secret).verify(body, headers)

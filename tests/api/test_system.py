@@ -154,7 +154,7 @@ def test_openapi_documents_every_route_and_its_errors(app, api):
     }
     routes = api_routes(app)
     assert sorted(operations) == routes
-    assert len(routes) == 36  # every route of the contract, and two reads of one webhook
+    assert len(routes) == 37  # every route of the contract, and two reads of one webhook
     for method, path in routes:
         operation = operations[(method, path)]
         assert operation["description"].startswith("Who: "), path

@@ -65,6 +65,7 @@ WEEK = timedelta(days=7)
 _US = timedelta(microseconds=1)
 _DAY_US = 86_400_000_000
 _NEVER = 2**62  # later than any horizon, in microseconds from now
+_FAR_DAYS = 1_000_000  # a send further off than this is never (far past any horizon)
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,11 @@ class _Sends:
             return _NEVER
         t = self._times.get(i)
         if t is None:
-            t = self._times[i] = (WEEK * i / self.per_week) // _US
+            if 7 * i / self.per_week > _FAR_DAYS:  # a pace so slow timedelta would overflow
+                t = _NEVER
+            else:
+                t = (WEEK * i / self.per_week) // _US
+            self._times[i] = t
         return t
 
     def first_from(self, t: int) -> int:
