@@ -27,7 +27,7 @@ from tests.webhook_receiver import Receiver
 @pytest.fixture
 def hooked(net: Context) -> Iterator[tuple[Context, Receiver, str]]:
     """The network of ``net``, a receiver, and an endpoint that hears everything."""
-    net.webhooks = replace(net.webhooks, allow_private=True, timeout_s=5.0)
+    net.webhooks = replace(net.webhooks, allow_private=True)
     receiver = Receiver().start()
     endpoint = webhooks.create_endpoint(net, receiver.url, description="the operator")
     assert endpoint.secret is not None
