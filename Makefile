@@ -54,4 +54,5 @@ fuzz: $(STAMP)
 chaos: $(STAMP)
 	INMAIL_CHAOS_KILLS=$${INMAIL_CHAOS_KILLS:-30} INMAIL_CHAOS_SECONDS=$${INMAIL_CHAOS_SECONDS:-180} \
 	INMAIL_RACE_ITERATIONS=$${INMAIL_RACE_ITERATIONS:-100} \
-	$(BIN)/pytest -s -p no:cacheprovider tests/reliability/test_crash.py tests/reliability/test_races.py
+	$(BIN)/pytest -s -p no:cacheprovider tests/reliability/test_crash.py tests/reliability/test_races.py \
+	tests/reliability/test_webhook_crash.py
