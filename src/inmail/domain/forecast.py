@@ -176,11 +176,9 @@ class _Sends:
             return _NEVER
         t = self._times.get(i)
         if t is None:
-            if 7 * i / self.per_week > _FAR_DAYS:  # a pace so slow timedelta would overflow
-                t = _NEVER
-            else:
-                t = (WEEK * i / self.per_week) // _US
-            self._times[i] = t
+            # A pace so slow that timedelta would overflow: never, in effect.
+            far = 7 * i / self.per_week > _FAR_DAYS
+            t = self._times[i] = _NEVER if far else (WEEK * i / self.per_week) // _US
         return t
 
     def first_from(self, t: int) -> int:
