@@ -357,55 +357,23 @@ def simulate(
     renewal with its p10-p90 band, the shortfall, and which plan would do."""
     from datetime import UTC, datetime
 
-    from rich.table import Table
-
+    from inmail import forecast_report
     from inmail.domain.forecast import Assumptions
     from inmail.domain.plans import load_plans
     from inmail.service.forecast import simulate as run_simulation
-    from inmail.web import forecast_chart, text
 
     settings = settings_of()
     with refusals():
         plans = load_plans(settings.plans_file)
         assumptions = Assumptions(sends_per_week, response_rate, response_days)
         result = run_simulation(plans, plan, datetime.now(UTC), assumptions, months)
-    table = Table(
-        "renewal",
-        "before",
-        "granted",
-        "forfeited",
-        "after",
-        "p10-p90",
-        title=f"{plans[plan].name}: {sends_per_week:g} InMails a week, "
-        f"{response_rate:.0%} answered after {response_days} days",
+    title = (
+        f"{plans[plan].name}: {sends_per_week:g} InMails a week, "
+        f"{response_rate:.0%} answered after {response_days} days"
     )
-    for row in result.renewals:
-        table.add_row(
-            text.short_date(row.at),
-            str(row.balance_before),
-            f"+{row.granted}",
-            f"[red]-{row.forfeited}[/]" if row.forfeited else "0",
-            f"[bold]{row.balance_after}[/]",
-            f"{row.p10}-{row.p90}",
-        )
-    console.print(table)
-    console.print(
-        f"starts with {result.balance} credits; runs out: "
-        f"{text.when(result.runs_out_at) if result.runs_out_at else 'never'}; "
-        f"InMails that cannot go out: {result.shortfall}"
-    )
-    advice = Table("plan", "forfeited", "cannot go out", title="The same pace on every plan")
-    for option in result.plans:
-        mark = " (best)" if option.code == result.best_plan else ""
-        advice.add_row(
-            f"{option.code}{mark}", str(option.expected_forfeited), str(option.expected_shortfall)
-        )
-    console.print(advice)
-    console.print(text.forecast_advice(result, plans))
+    forecast_report.show(console, result, plans, title)
     if svg is not None:
-        chart = forecast_chart.build(result, plans[plan].max_balance)
-        assert chart is not None  # a made-up member always has renewals ahead
-        svg.write_text(forecast_chart.svg_document(chart), encoding="utf-8")
+        forecast_report.write_svg(svg, result, plans[plan].max_balance)
         console.print(f"chart written to {svg}")
 
 

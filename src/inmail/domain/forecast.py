@@ -28,13 +28,7 @@ coming back: most answers come sooner, and a late one is a bonus rather than
 a promise.
 
 The band (``p10``/``p90``) comes from seeded random runs with the same
-averages: sends a Poisson process of ``sends_per_week / 7`` a day, each
-answered with chance ``rate`` ``response_days`` after a send at a random
-moment of its period. A run moves a period (between two due dates) at a
-time: the sends a period wants go out while its balance and the refunds
-landing in it allow, and the refunds of its answers land in the periods
-their send moments lead to. That is what makes 100 runs of 24 months cost
-milliseconds rather than a second.
+averages (domain.forecast_band).
 """
 
 from __future__ import annotations
@@ -45,10 +39,13 @@ from collections import deque
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from inmail.domain import calendar, lifecycle, messages, sampling
+from inmail.domain import calendar, lifecycle, messages
 from inmail.domain.errors import ValidationFailed
+from inmail.domain.forecast_band import band as random_band
 from inmail.domain.lifecycle import Ended, Renewed, Subscription, SubscriptionStatus
 from inmail.domain.plans import Plan
+from inmail.domain.times import MICROSECOND as _US
+from inmail.domain.times import micros_between
 
 MONTHS_DEFAULT = 6
 MONTHS_MAX = 24
@@ -62,8 +59,6 @@ HISTORY = timedelta(days=90)
 RUNS = 100
 
 WEEK = timedelta(days=7)
-_US = timedelta(microseconds=1)
-_DAY_US = 86_400_000_000
 _NEVER = 2**62  # later than any horizon, in microseconds from now
 _FAR_DAYS = 1_000_000  # a send further off than this is never (far past any horizon)
 
@@ -214,10 +209,6 @@ def horizon(sub: Subscription | None, now: datetime, months: int) -> datetime:
     return calendar.renewal_at(sub.started_at, sub.renewals_done + months)
 
 
-def _offset(now: datetime, at: datetime) -> int:
-    return (at - now) // _US
-
-
 def _awaiting_answers(situation: Situation, a: Assumptions, end: int) -> list[int]:
     """When (microseconds from now) the awaiting InMails of the main line are
     answered with a refund, in order (see the module's docstring)."""
@@ -228,7 +219,7 @@ def _awaiting_answers(situation: Situation, a: Assumptions, end: int) -> list[in
         answer_at = sent_at + delay
         deadline = messages.refund_deadline(sent_at, messages.Charge.INMAIL)
         if answered(j, a.response_rate) and messages.refunds(answer_at, deadline):
-            t = _offset(situation.now, answer_at)
+            t = micros_between(situation.now, answer_at)
             if t < end:
                 times.append(t)
     return times
@@ -238,7 +229,7 @@ def _due(sub: Subscription | None, now: datetime) -> int:
     """The next due date (a renewal or the end), in microseconds from now."""
     if sub is None or not sub.status.live or sub.next_renewal_at is None:
         return _NEVER
-    return _offset(now, sub.next_renewal_at)
+    return micros_between(now, sub.next_renewal_at)
 
 
 def _main_line(
@@ -251,7 +242,7 @@ def _main_line(
     sends: _Sends,
 ) -> _Line:
     now = situation.now
-    end = _offset(now, end_at)
+    end = micros_between(now, end_at)
     delay = timedelta(days=a.response_days)
     delay_us = delay // _US
     # Every new answer comes response_days after its send, well inside the window.
@@ -327,100 +318,6 @@ def _main_line(
     )
 
 
-def _percentile(sorted_values: list[int], share: float) -> int:
-    """Nearest rank: the smallest value with at least ``share`` of them at or below it."""
-    return sorted_values[max(0, math.ceil(share * len(sorted_values)) - 1)]
-
-
-def _band(
-    line: _Line,
-    situation: Situation,
-    balance0: int,
-    plans: dict[str, Plan],
-    a: Assumptions,
-    rng: random.Random,
-    runs: int,
-) -> list[tuple[int, int]]:
-    """(p10, p90) of the balance after each due date of ``line``."""
-    periods = len(line.schedule)
-    if periods == 0 or runs == 0:
-        return []
-    now = situation.now
-    bounds = [0] + [t for t, _ in line.schedule]
-    delay_us = timedelta(days=a.response_days) // _US
-    refunding = messages.refunds(
-        now + timedelta(days=a.response_days),
-        messages.refund_deadline(now, messages.Charge.INMAIL),
-    )
-    means = [a.sends_per_week * (bounds[k + 1] - bounds[k]) / _DAY_US / 7 for k in range(periods)]
-    # Where the refunds of period k's answers land: a send at a uniform
-    # moment of the period, answered delay later, lands in period j with the
-    # share of overlap; drawn one period after another as conditional chances.
-    landing: list[list[tuple[int, float]]] = []
-    for k in range(periods):
-        start, stop = bounds[k] + delay_us, bounds[k + 1] + delay_us
-        length, left, splits = stop - start, 1.0, []
-        for j in range(k, periods):
-            overlap = min(stop, bounds[j + 1]) - max(start, bounds[j])
-            if overlap > 0 and left > 0:
-                share = overlap / length
-                splits.append((j, min(1.0, share / left)))
-                left -= share
-        landing.append(splits)
-    # Awaiting InMails that may still be answered, by the period they would land in.
-    delay = timedelta(days=a.response_days)
-    waiting = [0] * periods
-    for sent_at in situation.awaiting:
-        t = _offset(now, sent_at + delay)
-        deadline = messages.refund_deadline(sent_at, messages.Charge.INMAIL)
-        if 0 < t < bounds[-1] and messages.refunds(sent_at + delay, deadline):
-            waiting[next(k for k in range(periods) if t <= bounds[k + 1])] += 1
-    # A due date's change depends only on the balance: worked out once per
-    # balance seen, by the engine's own function.
-    changes: list[dict[int, int]] = [{} for _ in range(periods)]
-    subs = [(sub, plans[sub.plan]) for _, sub in line.schedule]
-    rate = a.response_rate
-    counts = sampling.Counts(rng)
-    afters = [[0] * runs for _ in range(periods)]
-    poisson, binomial = counts.poisson, counts.binomial  # the hot loop's names
-    for run in range(runs):
-        land = [binomial(c, rate) if c else 0 for c in waiting]
-        balance = balance0
-        for k in range(periods):
-            wanted = poisson(means[k])
-            sent = min(wanted, balance + land[k])
-            balance += land[k] - sent
-            back = 0  # refunds of this period's answers landing in it
-            if refunding and sent:
-                answers = binomial(sent, rate)
-                for j, chance in landing[k]:
-                    if not answers:
-                        break
-                    n = answers if chance >= 1 else binomial(answers, chance)
-                    answers -= n
-                    if j == k:
-                        back += n
-                    else:
-                        land[j] += n
-            # Sends still wanted take the credits that came back meanwhile;
-            # sent late in the period, they are answered in the next one.
-            late = min(wanted - sent, back)
-            balance += back - late
-            if refunding and late and k + 1 < periods:
-                land[k + 1] += binomial(late, rate)
-            change = changes[k].get(balance)
-            if change is None:
-                sub, plan = subs[k]
-                change = changes[k][balance] = lifecycle.due_date_change(sub, balance, plan).net
-            balance += change
-            afters[k][run] = balance
-    band = []
-    for values in afters:
-        values.sort()
-        band.append((_percentile(values, 0.10), _percentile(values, 0.90)))
-    return band
-
-
 def _advice_start(situation: Situation, plan: Plan) -> tuple[Subscription, int]:
     """The member's situation on ``plan``: a plan change on a live
     subscription (from the next renewal; a cancel taken back), else a new
@@ -454,7 +351,9 @@ def forecast(
     line = _main_line(sub, balance, situation, plans, assumptions, end, sends)
     # Seeded on purpose: the same request gives the same answer.
     rng = random.Random(seed)  # noqa: S311
-    band = _band(line, situation, balance, plans, assumptions, rng, runs)
+    band = random_band(
+        line.schedule, situation.now, situation.awaiting, balance, plans, assumptions, rng, runs
+    )
     rows = [
         replace(row, p10=low, p90=high) for row, (low, high) in zip(line.rows, band, strict=True)
     ]

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from inmail.api.auth import SelfOrAdmin
 from inmail.api.deps import CtxDep
+from inmail.api.forecast_schemas import ForecastOut
 from inmail.api.openapi import problems
-from inmail.api.schemas import ForecastOut
 from inmail.domain import forecast as rules
 from inmail.service import forecast
 

@@ -12,7 +12,8 @@ from inmail.api.cursors import IdCursor
 from inmail.api.deps import DEFAULT_LIMIT, CtxDep, Limit
 from inmail.api.idempotency import Idempotency, run_idempotent
 from inmail.api.openapi import post_problems, problems
-from inmail.api.schemas import (
+from inmail.api.types import Out
+from inmail.api.webhook_schemas import (
     DeliveryDetail,
     DeliveryOut,
     DeliveryPage,
@@ -22,7 +23,6 @@ from inmail.api.schemas import (
     WebhookOut,
     WebhookPatch,
 )
-from inmail.api.types import Out
 from inmail.service import webhooks
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
