@@ -15,7 +15,6 @@ only its own deliveries, never another endpoint's, and never a request.
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections import Counter
@@ -29,6 +28,7 @@ import httpx
 from standardwebhooks import Webhook
 
 from inmail.domain import webhooks as rules
+from inmail.service import webhooks
 from inmail.service.context import Context
 from inmail.service.secret_box import SecretUnreadable
 from inmail.store import webhooks as store
@@ -59,20 +59,6 @@ class Attempt:
         return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
 
 
-def _refused_address(url: str) -> str | None:
-    """Why the URL's host may not be called now (it may have changed its
-    addresses since the endpoint was saved), or None."""
-    host = urlsplit(url).hostname or ""
-    try:
-        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except OSError as exc:
-        return f"{host} does not resolve: {exc}"
-    for *_, sockaddr in found:
-        if not rules.is_public(str(sockaddr[0])):
-            return f"refused: {host} resolves to {sockaddr[0]}, a private address"
-    return None
-
-
 def send(
     client: httpx.Client,
     url: str,
@@ -94,9 +80,10 @@ def send(
         return Attempt(code, error[:ERROR_MAX] if error else None, int(elapsed * 1000))
 
     if not allow_private:
-        refused = _refused_address(url)
-        if refused is not None:
-            return done(None, refused)
+        # Checked again at every attempt: the name may point elsewhere by now.
+        address = webhooks.private_address(url)
+        if address is not None:
+            return done(None, f"refused: {urlsplit(url).hostname} resolves to {address}")
     signed_at = datetime.now(UTC)  # the wall clock: receivers check it against theirs
     headers = {
         "webhook-id": event_id,

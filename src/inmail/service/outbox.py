@@ -67,14 +67,17 @@ def notify(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Write a notification and its event."""
-    row = notify_store.notification(member_id, kind, at, message_id=message_id, data=data)
-    notify_store.notify(work.conn, member_id, kind, at, message_id=message_id, data=data)
+    row = notify_store.notify(work.conn, member_id, kind, at, message_id=message_id, data=data)
     notified(work, [row])
 
 
 def notified(work: Work, rows: Iterable[dict[str, Any]]) -> None:
     """The events of notifications written (as store.notify makes them)."""
+    if not _listeners(work):  # the usual case, a whole worker batch at a time
+        return
     for row in rows:
+        if not listening(work, row["kind"]):
+            continue
         data = {**row["data"], "message_id": row["message_id"]}
         emit(work, Event(row["kind"], row["at"], row["member_id"], data))
 

@@ -92,25 +92,33 @@ class DeliveryView:
         )
 
 
-def check_address(url: str, *, allow_private: bool) -> None:
-    """Refuse a URL whose host resolves to a loopback, private or link-local
-    address (unless allowed). A host that does not resolve yet is taken: its
-    deliveries fail until it does, and every attempt checks the address
-    again (service.delivery), so it can never reach a private one later."""
-    if allow_private:
-        return
+def private_address(url: str) -> str | None:
+    """The first loopback, private or link-local address the URL's host
+    resolves to, or None (also when it does not resolve: a delivery then
+    fails on its own, and every attempt checks again)."""
     host = urlsplit(url).hostname or ""
     try:
         found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        return
+        return None
     for *_, sockaddr in found:
-        address = str(sockaddr[0])
-        if not rules.is_public(address):
-            raise ValidationFailed(
-                f"url's host {host!r} resolves to {address}, a loopback, private or link-local"
-                " address; set INMAIL_WEBHOOK_ALLOW_PRIVATE=true to allow such addresses"
-            )
+        if not rules.is_public(str(sockaddr[0])):
+            return str(sockaddr[0])
+    return None
+
+
+def check_address(url: str, *, allow_private: bool) -> None:
+    """Refuse a URL whose host resolves to a loopback, private or link-local
+    address, unless allowed."""
+    if allow_private:
+        return
+    address = private_address(url)
+    if address is not None:
+        raise ValidationFailed(
+            f"url's host {urlsplit(url).hostname!r} resolves to {address}, a loopback, private"
+            " or link-local address; set INMAIL_WEBHOOK_ALLOW_PRIVATE=true to allow such"
+            " addresses"
+        )
 
 
 def _description(text: str | None) -> str:

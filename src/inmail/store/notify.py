@@ -56,8 +56,11 @@ def notify(
     *,
     message_id: int | None = None,
     data: dict[str, Any] | None = None,
-) -> None:
-    execute(conn, INSERT, notification(member_id, kind, at, message_id=message_id, data=data))
+) -> dict[str, Any]:
+    """Write one notification; returns it as :func:`notification` makes it."""
+    row = notification(member_id, kind, at, message_id=message_id, data=data)
+    execute(conn, INSERT, row)
+    return row
 
 
 def page(

@@ -92,16 +92,21 @@ def add_events(
 # Claiming and recording -----------------------------------------------------
 
 
+def _due_and_free(now: datetime, wall_now: datetime) -> tuple[Any, ...]:
+    """Pending, due by the service clock, and held by no worker (or by one
+    whose lease ran out)."""
+    return (
+        D.status == "pending",
+        D.next_attempt_at <= now,
+        (D.lease_until.is_(None)) | (D.lease_until < wall_now),
+    )
+
+
 def due(conn: Connection, now: datetime, wall_now: datetime, limit: int) -> list[dict[str, Any]]:
-    """Pending deliveries due by the service clock and held by no worker,
-    oldest first: candidates, not yet claimed."""
+    """Deliveries due and free, oldest first: candidates, not yet claimed."""
     query = (
         select(D.id, D.endpoint_id)
-        .where(
-            D.status == "pending",
-            D.next_attempt_at <= now,
-            (D.lease_until.is_(None)) | (D.lease_until < wall_now),
-        )
+        .where(*_due_and_free(now, wall_now))
         .order_by(D.next_attempt_at, D.id)
         .limit(limit)
     )
@@ -117,12 +122,7 @@ def claim(
         return []
     free = (
         select(D.id)
-        .where(
-            D.id.in_(ids),
-            D.status == "pending",
-            D.next_attempt_at <= now,
-            (D.lease_until.is_(None)) | (D.lease_until < wall_now),
-        )
+        .where(D.id.in_(ids), *_due_and_free(now, wall_now))
         .order_by(D.id)
         .with_for_update(skip_locked=True)
     )

@@ -56,7 +56,7 @@ def admin_page(request: Request, web: State, _: Admin, cursor: str | None = None
     return _page(request, web, cursor)
 
 
-def _done(request: Request, action, message: str) -> Response:  # type: ignore[no-untyped-def]
+def _done(request: Request, action, message: str, back: str = "/admin") -> Response:  # type: ignore[no-untyped-def]
     """Run an admin action; say how it went on the admin page."""
     try:
         action()
@@ -64,7 +64,7 @@ def _done(request: Request, action, message: str) -> Response:  # type: ignore[n
         flash(request, text.friendly(exc), "error")
     else:
         flash(request, message)
-    return see_other("/admin")
+    return see_other(back)
 
 
 # An unticked checkbox sends nothing, so absence means "off".
@@ -215,19 +215,19 @@ def add_webhook(
 def retry_delivery(
     request: Request, web: State, _: Admin, endpoint_id: str, delivery_id: int
 ) -> Response:
-    _done(
+    return _done(
         request,
         lambda: webhooks.retry_delivery(web.ctx, endpoint_id, delivery_id),
         f"Delivery {delivery_id} will be tried again now.",
+        back="/admin#webhooks",
     )
-    return see_other("/admin#webhooks")
 
 
 @router.post("/admin/webhooks/{endpoint_id}/delete")
 def delete_webhook(request: Request, web: State, _: Admin, endpoint_id: str) -> Response:
-    _done(
+    return _done(
         request,
         lambda: webhooks.delete_endpoint(web.ctx, endpoint_id),
         "The endpoint was removed; its pending deliveries were dropped.",
+        back="/admin#webhooks",
     )
-    return see_other("/admin#webhooks")
